@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Runs every multiproc test on a fresh Debian 12 machine: installs what is missing, then builds and
+# runs the ctest suite in each cell and prints one summary line per cell and a total.
+#
+#   ci/test.sh                         every cell
+#   ci/test.sh --cells linux-release,windows-wine
+#
+# Cells: linux-release, linux-asan-ubsan, linux-tsan, consumer (find_package from an install
+# prefix), windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
+# Exits non-zero if any cell fails or runs zero tests.
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_ROOT=${MULTIPROC_BUILD_ROOT:-$ROOT/build}
+JOBS=${JOBS:-$(nproc)}
+ALL_CELLS=linux-release,linux-asan-ubsan,linux-tsan,consumer,windows-wine
+CELLS=$ALL_CELLS
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cells) CELLS=$2; shift 2 ;;
+    *) echo "usage: ci/test.sh [--cells $ALL_CELLS]" >&2; exit 2 ;;
+  esac
+done
+wants() { [[ ",$CELLS," == *",$1,"* ]]; }
+
+wants windows-wine && deps_flag=--windows || deps_flag=
+"$ROOT/ci/install-deps.sh" $deps_flag || exit 1
+
+summaries=()
+total_passed=0
+total_failed=0
+any_cell_failed=0
+
+# record_cell NAME STATUS JUNIT SECONDS: reads ctest's JUnit report and adds one summary line.
+record_cell() {
+  local name=$1 status=$2 junit=$3 seconds=$4 counts
+  counts=$(python3 "$ROOT/ci/junit_counts.py" "$junit" 2>/dev/null || echo "0 0 0")
+  read -r passed failed skipped <<<"$counts"
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # build or harness failure
+  local verdict=ok
+  if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then verdict=FAILED; any_cell_failed=1; fi
+  summaries+=("$(printf 'cell %-17s %s: %d passed, %d failed, %d skipped (%d s)' \
+    "$name" "$verdict" "$passed" "$failed" "$skipped" "$seconds")")
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+}
+
+# linux_cell NAME CMAKE_ARGS...: configure, build and ctest one Linux configuration.
+linux_cell() {
+  local name=$1; shift
+  local build=$BUILD_ROOT/$name started=$SECONDS status=0
+  echo "=== cell $name"
+  rm -f "$build/junit.xml"
+  cmake -S "$ROOT" -B "$build" -G Ninja "$@" >"$BUILD_ROOT/$name-configure.log" 2>&1 \
+    && cmake --build "$build" -j"$JOBS" \
+    && (cd "$build" && timeout 1200 $CTEST_PREFIX ctest --output-on-failure --timeout 180 \
+          -j"$JOBS" --output-junit junit.xml) || status=$?
+  [ -s "$BUILD_ROOT/$name-configure.log" ] && [ "$status" -ne 0 ] && tail -30 "$BUILD_ROOT/$name-configure.log"
+  record_cell "$name" "$status" "$build/junit.xml" $((SECONDS - started))
+}
+
+consumer_cell() {
+  local build=$BUILD_ROOT/consumer started=$SECONDS status=0
+  local prefix=$build/prefix
+  echo "=== cell consumer"
+  rm -rf "$build"
+  cmake -S "$ROOT" -B "$build/multiproc" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DMULTIPROC_BUILD_TESTS=OFF -DMULTIPROC_BUILD_BENCHMARKS=OFF -DCMAKE_INSTALL_PREFIX="$prefix" \
+      >/dev/null \
+    && cmake --build "$build/multiproc" -j"$JOBS" && cmake --install "$build/multiproc" >/dev/null \
+    && cmake -S "$ROOT/tests/consumer" -B "$build/app" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
+      >/dev/null \
+    && cmake --build "$build/app" \
+    && (cd "$build/app" && ctest --output-on-failure --output-junit junit.xml) || status=$?
+  record_cell consumer "$status" "$build/app/junit.xml" $((SECONDS - started))
+}
+
+windows_cell() {
+  local build=$BUILD_ROOT/windows-wine started=$SECONDS status=0
+  echo "=== cell windows-wine"
+  rm -f "$build/junit.xml"
+  JOBS=$JOBS "$ROOT/ci/windows/run-tests.sh" "$build" --output-junit junit.xml || status=$?
+  record_cell windows-wine "$status" "$build/junit.xml" $((SECONDS - started))
+}
+
+mkdir -p "$BUILD_ROOT"
+CTEST_PREFIX=""
+wants linux-release && linux_cell linux-release -DCMAKE_BUILD_TYPE=Release
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+wants linux-asan-ubsan && linux_cell linux-asan-ubsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMULTIPROC_SANITIZE=address,undefined -DMULTIPROC_BUILD_BENCHMARKS=OFF
+# TSan needs a predictable address-space layout; newer kernels randomize more than it can map.
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+CTEST_PREFIX="setarch $(uname -m) -R"
+wants linux-tsan && linux_cell linux-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMULTIPROC_SANITIZE=thread -DMULTIPROC_BUILD_BENCHMARKS=OFF
+CTEST_PREFIX=""
+wants consumer && consumer_cell
+wants windows-wine && windows_cell
+
+echo
+printf '%s\n' "${summaries[@]}"
+echo "total: $total_passed passed, $total_failed failed"
+exit $any_cell_failed

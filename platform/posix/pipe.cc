@@ -1,0 +1,111 @@
+// POSIX only: duplex pipes are Unix-domain socketpairs, simplex pipes are pipe(2).
+#include "platform/pipe.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include "platform/posix/poll.h"
+
+namespace multiproc::platform {
+
+namespace {
+
+int Descriptor(NativeHandle handle) { return static_cast<int>(handle); }
+
+// Writing to a pipe whose reader is gone raises SIGPIPE, which kills a process that did not ask
+// for it. For the length of one write this thread blocks SIGPIPE and then discards the signal it
+// caused, leaving the process's signal dispositions alone (a library must not change them).
+class ScopedSigpipeSuppression {
+ public:
+  ScopedSigpipeSuppression() {
+    sigemptyset(&sigpipe_);
+    sigaddset(&sigpipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &sigpipe_, &previous_mask_);
+  }
+  ~ScopedSigpipeSuppression() {
+    if (caused_sigpipe_ && !was_pending_) {
+      timespec no_wait{0, 0};
+      while (sigtimedwait(&sigpipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+  }
+  void NoteBrokenPipe() { caused_sigpipe_ = true; }
+
+ private:
+  sigset_t sigpipe_;
+  sigset_t previous_mask_;
+  bool was_pending_ = false;
+  bool caused_sigpipe_ = false;
+};
+
+ssize_t WriteToPipe(int descriptor, const std::byte* data, size_t size) {
+  ScopedSigpipeSuppression suppression;
+  ssize_t written = ::write(descriptor, data, size);
+  if (written < 0 && errno == EPIPE) suppression.NoteBrokenPipe();
+  return written;
+}
+
+// Sockets take MSG_NOSIGNAL; other descriptors (pipe(2)) need the signal suppressed.
+ssize_t WriteSome(int descriptor, const std::byte* data, size_t size) {
+  ssize_t written = ::send(descriptor, data, size, MSG_NOSIGNAL);
+  if (written < 0 && errno == ENOTSOCK) return WriteToPipe(descriptor, data, size);
+  return written;
+}
+
+PipePair AdoptPair(int first, int second) { return {OwnedHandle(first), OwnedHandle(second)}; }
+
+}  // namespace
+
+absl::StatusOr<PipePair> CreateDuplexPipe() {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) < 0) {
+    return absl::ErrnoToStatus(errno, "socketpair");
+  }
+  return AdoptPair(ends[0], ends[1]);
+}
+
+absl::StatusOr<PipePair> CreateSimplexPipe() {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) < 0) return absl::ErrnoToStatus(errno, "pipe2");
+  return AdoptPair(ends[0], ends[1]);
+}
+
+absl::Status WriteAll(NativeHandle pipe_end, absl::Span<const std::byte> bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t written = WriteSome(Descriptor(pipe_end), bytes.data() + done, bytes.size() - done);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+      return absl::UnavailableError("write: the peer closed its end of the pipe");
+    }
+    if (written < 0) return absl::ErrnoToStatus(errno, "write");
+    done += static_cast<size_t>(written);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> ReadSome(NativeHandle pipe_end, absl::Span<std::byte> buffer) {
+  for (;;) {
+    ssize_t got = ::read(Descriptor(pipe_end), buffer.data(), buffer.size());
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno == EINTR) continue;
+    // A socket whose peer died with unread data reports a reset: to the reader it is the end.
+    if (errno == ECONNRESET) return 0;
+    return absl::ErrnoToStatus(errno, "read");
+  }
+}
+
+absl::StatusOr<bool> WaitReadable(NativeHandle pipe_end, absl::Duration timeout) {
+  return posix::PollReadable(Descriptor(pipe_end), timeout);
+}
+
+}  // namespace multiproc::platform

@@ -1,0 +1,139 @@
+// POSIX only (Linux): launching through Boost.Process with an explicit descriptor list, and
+// watching children through pidfds.
+#include "platform/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <cerrno>
+#include <climits>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "platform/posix/poll.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace multiproc::platform {
+
+namespace {
+
+// Exit code of a child whose parent died before the child could arm PR_SET_PDEATHSIG.
+constexpr int kParentAlreadyGone = 125;
+
+// Runs in the forked child just before exec, so it makes only async-signal-safe calls.
+// Every descriptor above stderr is marked close-on-exec and then the listed ones are unmarked:
+// exactly those survive exec, at their own numbers. Marking instead of closing keeps
+// Boost.Process's own exec-error pipe open until exec.
+class PassListedHandlesOnly : public boost::process::extend::handler {
+ public:
+  PassListedHandlesOnly(const LaunchSpec& spec, pid_t parent) : spec_(spec), parent_(parent) {}
+
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    MarkAllCloseOnExec();
+    for (NativeHandle handle : spec_.handles_to_pass) {
+      ::fcntl(static_cast<int>(handle), F_SETFD, 0);
+    }
+    if (spec_.kill_when_parent_dies) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      // The parent may have died between fork and prctl; then nobody would send the signal.
+      if (::getppid() != parent_) ::_exit(kParentAlreadyGone);
+    }
+  }
+
+ private:
+  static void MarkAllCloseOnExec() {
+    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    // Kernels before 5.11: walk the descriptor table up to the limit.
+    rlimit limit{};
+    int highest = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < INT_MAX
+                      ? static_cast<int>(limit.rlim_cur)
+                      : 65536;
+    for (int fd = 3; fd < highest; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+
+  const LaunchSpec& spec_;
+  pid_t parent_;
+};
+
+ExitStatus DecodeWaitStatus(int status) {
+  if (WIFSIGNALED(status)) return ExitStatus{0, WTERMSIG(status)};
+  return ExitStatus{WEXITSTATUS(status), 0};
+}
+
+}  // namespace
+
+absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
+  std::error_code error;
+  boost::process::child child(boost::process::exe = spec.executable,
+                              boost::process::args = spec.arguments,
+                              PassListedHandlesOnly(spec, ::getpid()), error);
+  if (error) {
+    return absl::ErrnoToStatus(error.value(), absl::StrCat("launching ", spec.executable));
+  }
+  pid_t pid = child.id();
+  // From here on the pidfd, not Boost, watches the child (Boost would kill it on destruction).
+  child.detach();
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return absl::ErrnoToStatus(errno, "pidfd_open");
+  ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  return ChildProcess(pid, OwnedHandle(pidfd));
+}
+
+absl::StatusOr<std::optional<ExitStatus>> ChildProcess::Wait(absl::Duration timeout) {
+  if (exit_status_.has_value()) return exit_status_;
+  absl::StatusOr<bool> exited = posix::PollReadable(static_cast<int>(sentinel()), timeout);
+  if (!exited.ok()) return exited.status();
+  if (!*exited) return std::optional<ExitStatus>();
+  int status = 0;
+  pid_t reaped;
+  do {
+    reaped = ::waitpid(static_cast<pid_t>(pid_), &status, 0);
+  } while (reaped < 0 && errno == EINTR);
+  if (reaped < 0) return absl::ErrnoToStatus(errno, absl::StrCat("waitpid(", pid_, ")"));
+  exit_status_ = DecodeWaitStatus(status);
+  return exit_status_;
+}
+
+absl::Status ChildProcess::SendSignal(int signal) {
+  if (exit_status_.has_value()) return absl::OkStatus();
+  // Signalling through the pidfd cannot hit an unrelated process that reused the pid.
+  if (::syscall(SYS_pidfd_send_signal, static_cast<int>(sentinel()), signal, nullptr, 0) < 0 &&
+      errno != ESRCH) {
+    return absl::ErrnoToStatus(errno, "pidfd_send_signal");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ChildProcess::Terminate() { return SendSignal(SIGTERM); }
+absl::Status ChildProcess::Kill() { return SendSignal(SIGKILL); }
+
+absl::StatusOr<bool> WaitForSentinel(NativeHandle sentinel, absl::Duration timeout) {
+  return posix::PollReadable(static_cast<int>(sentinel), timeout);
+}
+
+absl::StatusOr<std::string> CurrentExecutablePath() {
+  char path[PATH_MAX];
+  ssize_t length = ::readlink("/proc/self/exe", path, sizeof(path));
+  if (length < 0) return absl::ErrnoToStatus(errno, "readlink(/proc/self/exe)");
+  if (length == sizeof(path)) return absl::OutOfRangeError("executable path too long");
+  return std::string(path, static_cast<size_t>(length));
+}
+
+ProcessId CurrentProcessId() { return ::getpid(); }
+
+void ExitImmediately(int exit_code) { ::_exit(exit_code); }
+
+}  // namespace multiproc::platform

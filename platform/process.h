@@ -1,0 +1,105 @@
+// Launching a child process with an explicit list of the handles it receives, and watching it:
+// wait with a timeout, exit status, terminate/kill, and a waitable sentinel.
+//
+// The child receives exactly the handles listed in LaunchSpec::handles_to_pass, each under the
+// same NativeHandle value it has in the parent, plus the standard streams; nothing else leaks in,
+// however the parent marked its other handles (POSIX: every other descriptor is closed at exec;
+// Windows: PROC_THREAD_ATTRIBUTE_HANDLE_LIST). This is Chromium's LaunchOptions idea without its
+// deprecated "inherit everything" mode.
+//
+//   platform::LaunchSpec spec;
+//   spec.executable = *platform::CurrentExecutablePath();
+//   spec.arguments = {"--role", "worker"};
+//   spec.handles_to_pass = {pipe.second.get()};
+//   absl::StatusOr<platform::ChildProcess> child = platform::Launch(spec);
+//   absl::StatusOr<std::optional<platform::ExitStatus>> done = child->Wait(absl::Seconds(5));
+#ifndef MULTIPROC_PLATFORM_PROCESS_H_
+#define MULTIPROC_PLATFORM_PROCESS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "platform/handle.h"
+
+namespace multiproc::platform {
+
+using ProcessId = std::int64_t;
+
+// The signal numbers multiproc reports on both platforms (POSIX values; Windows maps to them).
+inline constexpr int kSignalKill = 9;
+inline constexpr int kSignalTerminate = 15;
+
+struct LaunchSpec {
+  std::string executable;              // a path to the program; not searched in PATH
+  std::vector<std::string> arguments;  // argv[1...]; the launcher quotes them as the OS needs
+  std::vector<NativeHandle> handles_to_pass;  // the only handles the child receives
+  // The child is killed when this process dies, however it dies (Linux PR_SET_PDEATHSIG checked
+  // against a parent that already died; Windows a KILL_ON_JOB_CLOSE job held by this process).
+  bool kill_when_parent_dies = false;
+};
+
+// How a child ended: `signal` is non-zero when it was killed by a signal (POSIX) or by
+// ChildProcess::Terminate/Kill (Windows, where the exit code carries the signal number).
+struct ExitStatus {
+  int exit_code = 0;
+  int signal = 0;
+
+  // Python's Process.exitcode: the exit code, or -signal when killed.
+  int python_exitcode() const { return signal != 0 ? -signal : exit_code; }
+};
+
+// A launched child. Destroying it neither kills nor waits for the child.
+class ChildProcess {
+ public:
+  ChildProcess(ProcessId pid, OwnedHandle process_handle)
+      : pid_(pid), process_handle_(std::move(process_handle)) {}
+  ChildProcess(ChildProcess&&) = default;
+  ChildProcess& operator=(ChildProcess&&) = default;
+
+  ProcessId pid() const { return pid_; }
+
+  // Becomes ready (POSIX: readable; Windows: signaled) when the child exits. A pidfd on Linux,
+  // the process HANDLE on Windows.
+  NativeHandle sentinel() const { return process_handle_.get(); }
+
+  // Waits up to `timeout` (absl::InfiniteDuration() to block) for the child to exit and reaps it.
+  // Returns the exit status, or nullopt if the child is still running when the timeout expires.
+  // Safe to call again after the child exited: the status is remembered.
+  absl::StatusOr<std::optional<ExitStatus>> Wait(absl::Duration timeout);
+
+  // Asks the child to stop (SIGTERM; Windows: TerminateProcess reporting kSignalTerminate).
+  absl::Status Terminate();
+  // Stops the child at once (SIGKILL; Windows: TerminateProcess reporting kSignalKill).
+  absl::Status Kill();
+
+ private:
+  absl::Status SendSignal(int signal);
+
+  ProcessId pid_;
+  OwnedHandle process_handle_;
+  std::optional<ExitStatus> exit_status_;
+};
+
+absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec);
+
+// True once the process behind `sentinel` (ChildProcess::sentinel()) has exited; false when
+// `timeout` expires first. Does not reap: ChildProcess::Wait still reports the status.
+absl::StatusOr<bool> WaitForSentinel(NativeHandle sentinel, absl::Duration timeout);
+
+// The absolute path of the running program, in the form Launch accepts.
+absl::StatusOr<std::string> CurrentExecutablePath();
+
+ProcessId CurrentProcessId();
+
+// Ends the calling process at once with `exit_code`, without running atexit handlers or static
+// destructors (a child must not flush or tear down state it shares with its parent).
+[[noreturn]] void ExitImmediately(int exit_code);
+
+}  // namespace multiproc::platform
+
+#endif  // MULTIPROC_PLATFORM_PROCESS_H_
