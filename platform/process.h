@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -91,10 +92,32 @@ absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec);
 // `timeout` expires first. Does not reap: ChildProcess::Wait still reports the status.
 absl::StatusOr<bool> WaitForSentinel(NativeHandle sentinel, absl::Duration timeout);
 
+// Sends `signal` (kSignalTerminate or kSignalKill) to a process that is not this process's own
+// child (for a forkserver's children). Prefer ChildProcess::Terminate/Kill for own children: a
+// pid may be reused once its process was reaped.
+absl::Status SignalProcess(ProcessId pid, int signal);
+
 // The absolute path of the running program, in the form Launch accepts.
 absl::StatusOr<std::string> CurrentExecutablePath();
 
 ProcessId CurrentProcessId();
+
+// The arguments this process was started with (argv[0] first), read from the OS rather than from
+// main's argv so that library code can inspect them before main_guard has run.
+absl::StatusOr<std::vector<std::string>> CurrentCommandLine();
+
+// True where ForkAndRun works (POSIX); Windows has no fork.
+bool SupportsFork();
+
+// How many threads this process runs now (forking a multi-threaded process is risky: only the
+// forking thread survives in the child, possibly holding other threads' locks).
+int CountThreads();
+
+// Forks; the child runs `child_main` and exits with its result without running atexit handlers or
+// static destructors. The child shares nothing new with the parent except what fork copies.
+// Unimplemented where SupportsFork() is false.
+absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
+                                        bool kill_when_parent_dies);
 
 // Ends the calling process at once with `exit_code`, without running atexit handlers or static
 // destructors (a child must not flush or tear down state it shares with its parent).

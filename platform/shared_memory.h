@@ -40,6 +40,7 @@ class SharedMemory {
   // Maps a region whose handle this process received from another one.
   static absl::StatusOr<SharedMemory> FromHandle(OwnedHandle handle, size_t size);
 
+  SharedMemory() = default;  // an empty region, to be assigned (e.g. by deserialization)
   SharedMemory(SharedMemory&& other) noexcept;
   SharedMemory& operator=(SharedMemory&& other) noexcept;
   SharedMemory(const SharedMemory&) = delete;

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <ctime>
 
-#include "platform/posix/poll.h"
+#include "platform/wait.h"
 
 namespace multiproc::platform {
 
@@ -105,7 +105,9 @@ absl::StatusOr<size_t> ReadSome(NativeHandle pipe_end, absl::Span<std::byte> buf
 }
 
 absl::StatusOr<bool> WaitReadable(NativeHandle pipe_end, absl::Duration timeout) {
-  return posix::PollReadable(Descriptor(pipe_end), timeout);
+  absl::StatusOr<std::vector<size_t>> ready = WaitForAny({pipe_end}, timeout);
+  if (!ready.ok()) return ready.status();
+  return !ready->empty();
 }
 
 }  // namespace multiproc::platform

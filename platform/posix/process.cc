@@ -16,10 +16,12 @@
 #include <boost/process/extend.hpp>
 #include <cerrno>
 #include <climits>
+#include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "platform/posix/poll.h"
+#include "platform/wait.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -31,6 +33,13 @@ namespace {
 
 // Exit code of a child whose parent died before the child could arm PR_SET_PDEATHSIG.
 constexpr int kParentAlreadyGone = 125;
+
+// Async-signal-safe: runs in a forked child. The parent may have died between fork and prctl;
+// then nobody would send the signal, so the child checks and leaves at once.
+void DieWithParent(pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(kParentAlreadyGone);
+}
 
 // Runs in the forked child just before exec, so it makes only async-signal-safe calls.
 // Every descriptor above stderr is marked close-on-exec and then the listed ones are unmarked:
@@ -46,11 +55,7 @@ class PassListedHandlesOnly : public boost::process::extend::handler {
     for (NativeHandle handle : spec_.handles_to_pass) {
       ::fcntl(static_cast<int>(handle), F_SETFD, 0);
     }
-    if (spec_.kill_when_parent_dies) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      // The parent may have died between fork and prctl; then nobody would send the signal.
-      if (::getppid() != parent_) ::_exit(kParentAlreadyGone);
-    }
+    if (spec_.kill_when_parent_dies) DieWithParent(parent_);
   }
 
  private:
@@ -73,6 +78,13 @@ ExitStatus DecodeWaitStatus(int status) {
   return ExitStatus{WEXITSTATUS(status), 0};
 }
 
+absl::StatusOr<ChildProcess> WatchChild(pid_t pid) {
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return absl::ErrnoToStatus(errno, "pidfd_open");
+  ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  return ChildProcess(pid, OwnedHandle(pidfd));
+}
+
 }  // namespace
 
 absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
@@ -86,15 +98,51 @@ absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
   pid_t pid = child.id();
   // From here on the pidfd, not Boost, watches the child (Boost would kill it on destruction).
   child.detach();
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) return absl::ErrnoToStatus(errno, "pidfd_open");
-  ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-  return ChildProcess(pid, OwnedHandle(pidfd));
+  return WatchChild(pid);
+}
+
+absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
+                                        bool kill_when_parent_dies) {
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
+  if (pid == 0) {
+    if (kill_when_parent_dies) DieWithParent(parent);
+    ::_exit(child_main());
+  }
+  return WatchChild(pid);
+}
+
+bool SupportsFork() { return true; }
+
+absl::Status SignalProcess(ProcessId pid, int signal) {
+  if (::kill(static_cast<pid_t>(pid), signal) < 0 && errno != ESRCH) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("kill(", pid, ")"));
+  }
+  return absl::OkStatus();
+}
+
+int CountThreads() {
+  std::error_code error;
+  int threads = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/task", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++threads;
+  }
+  return threads > 0 ? threads : 1;
+}
+
+absl::StatusOr<std::vector<std::string>> CurrentCommandLine() {
+  std::ifstream file("/proc/self/cmdline", std::ios::binary);
+  if (!file) return absl::UnavailableError("cannot read /proc/self/cmdline");
+  std::vector<std::string> arguments;
+  for (std::string argument; std::getline(file, argument, '\0');) arguments.push_back(argument);
+  return arguments;
 }
 
 absl::StatusOr<std::optional<ExitStatus>> ChildProcess::Wait(absl::Duration timeout) {
   if (exit_status_.has_value()) return exit_status_;
-  absl::StatusOr<bool> exited = posix::PollReadable(static_cast<int>(sentinel()), timeout);
+  absl::StatusOr<bool> exited = WaitForSentinel(sentinel(), timeout);
   if (!exited.ok()) return exited.status();
   if (!*exited) return std::optional<ExitStatus>();
   int status = 0;
@@ -121,7 +169,9 @@ absl::Status ChildProcess::Terminate() { return SendSignal(SIGTERM); }
 absl::Status ChildProcess::Kill() { return SendSignal(SIGKILL); }
 
 absl::StatusOr<bool> WaitForSentinel(NativeHandle sentinel, absl::Duration timeout) {
-  return posix::PollReadable(static_cast<int>(sentinel), timeout);
+  absl::StatusOr<std::vector<size_t>> ready = WaitForAny({sentinel}, timeout);
+  if (!ready.ok()) return ready.status();
+  return !ready->empty();
 }
 
 absl::StatusOr<std::string> CurrentExecutablePath() {

@@ -1,0 +1,24 @@
+// multiproc: Python's multiprocessing model for C++. Include this one header for the whole API.
+//
+//   #include "multiproc/core/multiproc.h"
+//
+//   void Greet(std::string who) { std::cout << "hello " << who << "\n"; }
+//
+//   int main(int argc, char** argv) {
+//     multiproc::main_guard(argc, argv);  // first statement: spawned children start here
+//     multiproc::Process child(Greet, std::string("from a child"));
+//     child.start();
+//     child.join();
+//     return *child.exitcode();
+//   }
+#ifndef MULTIPROC_CORE_MULTIPROC_H_
+#define MULTIPROC_CORE_MULTIPROC_H_
+
+#include "core/context.h"
+#include "core/current_process.h"
+#include "core/errors.h"
+#include "core/main_guard.h"
+#include "core/process.h"
+#include "core/start_method.h"
+
+#endif  // MULTIPROC_CORE_MULTIPROC_H_

@@ -1,0 +1,145 @@
+// How values become bytes and back: cereal's portable binary archives, with a HandleTable riding
+// along so that objects wrapping OS handles serialize as handle references. Arguments, results
+// and messages all go through Encode/Decode; a type is serializable if cereal can serialize it
+// (arithmetic types, strings, std containers, optional/variant/tuple, and user types with a
+// cereal `serialize` member or function).
+//
+//   struct Point { int x, y; template <class A> void serialize(A& a) { a(x, y); } };
+//   HandleTable handles;
+//   std::string bytes = multiproc::internal::Encode(handles, Point{1, 2});
+//   Point back;
+//   multiproc::internal::Decode(bytes, handles, back);
+#ifndef MULTIPROC_CORE_SERIALIZATION_H_
+#define MULTIPROC_CORE_SERIALIZATION_H_
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/chrono.hpp>
+#include <cereal/types/common.hpp>
+#include <cereal/types/deque.hpp>
+#include <cereal/types/list.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/memory.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/set.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/tuple.hpp>
+#include <cereal/types/unordered_map.hpp>
+#include <cereal/types/unordered_set.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/variant.hpp>
+#include <cereal/types/vector.hpp>
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/handle_table.h"
+#include "platform/handle.h"
+#include "platform/shared_memory.h"
+
+namespace multiproc::internal {
+
+// cereal hands serialization functions the base archive type; these subclasses carry the
+// HandleTable, and HandlesOf recovers it. Encode and Decode are the only places that construct
+// archives, so every archive a serializer of ours sees is one of these.
+class OutputArchive : public cereal::PortableBinaryOutputArchive {
+ public:
+  OutputArchive(HandleTable& handles, std::ostream& stream)
+      : cereal::PortableBinaryOutputArchive(stream), handles_(handles) {}
+  HandleTable& handles() { return handles_; }
+
+ private:
+  HandleTable& handles_;
+};
+
+class InputArchive : public cereal::PortableBinaryInputArchive {
+ public:
+  InputArchive(HandleTable& handles, std::istream& stream)
+      : cereal::PortableBinaryInputArchive(stream), handles_(handles) {}
+  HandleTable& handles() { return handles_; }
+
+ private:
+  HandleTable& handles_;
+};
+
+// Serializes `values` in order; their handles are added to `handles`.
+template <typename... T>
+std::string Encode(HandleTable& handles, const T&... values) {
+  std::ostringstream stream(std::ios::binary);
+  {
+    OutputArchive archive(handles, stream);
+    archive(values...);
+  }
+  return std::move(stream).str();
+}
+
+// Deserializes `bytes` into `values`, taking handles from `handles`. Throws SerializationError
+// when the bytes do not hold values of these types (truncated, corrupt or a type mismatch).
+template <typename... T>
+void Decode(const std::string& bytes, HandleTable& handles, T&... values) {
+  std::istringstream stream(bytes, std::ios::binary);
+  try {
+    InputArchive archive(handles, stream);
+    archive(values...);
+  } catch (const cereal::Exception& error) {
+    throw SerializationError(
+        absl::StrCat("cannot decode ", bytes.size(), " bytes: ", error.what()));
+  }
+  if (stream.peek() != std::istringstream::traits_type::eof()) {
+    throw SerializationError(
+        absl::StrCat("decoded ", static_cast<long long>(stream.tellg()), " of ", bytes.size(),
+                     " bytes: the message holds more than the expected types"));
+  }
+}
+
+inline HandleTable& HandlesOf(cereal::PortableBinaryOutputArchive& archive) {
+  return static_cast<OutputArchive&>(archive).handles();
+}
+inline HandleTable& HandlesOf(cereal::PortableBinaryInputArchive& archive) {
+  return static_cast<InputArchive&>(archive).handles();
+}
+
+inline constexpr uint64_t kNoHandle = std::numeric_limits<uint64_t>::max();
+
+}  // namespace multiproc::internal
+
+// OS objects serialize as references into the archive's HandleTable (found by ADL).
+namespace multiproc::platform {
+
+inline void save(cereal::PortableBinaryOutputArchive& archive, const OwnedHandle& handle) {
+  uint64_t index = handle.valid() ? multiproc::internal::HandlesOf(archive).Add(handle.get())
+                                  : multiproc::internal::kNoHandle;
+  archive(index);
+}
+
+inline void load(cereal::PortableBinaryInputArchive& archive, OwnedHandle& handle) {
+  uint64_t index = 0;
+  archive(index);
+  handle = index == multiproc::internal::kNoHandle
+               ? OwnedHandle()
+               : multiproc::internal::HandlesOf(archive).Take(static_cast<size_t>(index));
+}
+
+inline void save(cereal::PortableBinaryOutputArchive& archive, const SharedMemory& region) {
+  uint64_t index = multiproc::internal::HandlesOf(archive).Add(region.handle());
+  archive(index, static_cast<uint64_t>(region.size()));
+}
+
+inline void load(cereal::PortableBinaryInputArchive& archive, SharedMemory& region) {
+  uint64_t index = 0, size = 0;
+  archive(index, size);
+  absl::StatusOr<SharedMemory> mapped = SharedMemory::FromHandle(
+      multiproc::internal::HandlesOf(archive).Take(static_cast<size_t>(index)), size);
+  if (!mapped.ok()) {
+    throw multiproc::SerializationError(
+        absl::StrCat("cannot map a received shared memory region: ", mapped.status().message()));
+  }
+  region = std::move(*mapped);
+}
+
+}  // namespace multiproc::platform
+
+#endif  // MULTIPROC_CORE_SERIALIZATION_H_

@@ -1,0 +1,119 @@
+// POSIX only: handles travel as SCM_RIGHTS ancillary data on a Unix-domain stream socket.
+// A message is a 12-byte header (body length, handle count) carrying the descriptors, then the
+// body. The header's descriptors arrive with its first byte, so they cannot attach to another
+// message.
+#include "platform/handle_passing.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "platform/pipe.h"
+
+namespace multiproc::platform {
+
+namespace {
+
+struct Header {
+  uint64_t body_length;
+  uint32_t handle_count;
+} __attribute__((packed));
+
+constexpr size_t kControlSpace = CMSG_SPACE(sizeof(int) * kMaxHandlesPerMessage);
+
+absl::Status SendHeader(int socket, const Header& header, absl::Span<const NativeHandle> handles) {
+  iovec data{const_cast<Header*>(&header), sizeof(header)};
+  alignas(cmsghdr) char control[kControlSpace] = {};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  if (!handles.empty()) {
+    message.msg_control = control;
+    message.msg_controllen = CMSG_SPACE(sizeof(int) * handles.size());
+    cmsghdr* rights = CMSG_FIRSTHDR(&message);
+    rights->cmsg_level = SOL_SOCKET;
+    rights->cmsg_type = SCM_RIGHTS;
+    rights->cmsg_len = CMSG_LEN(sizeof(int) * handles.size());
+    int* descriptors = reinterpret_cast<int*>(CMSG_DATA(rights));
+    for (size_t i = 0; i < handles.size(); ++i) descriptors[i] = static_cast<int>(handles[i]);
+  }
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(socket, &message, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+    return absl::UnavailableError("sendmsg: the receiver closed the channel");
+  }
+  if (sent < 0) return absl::ErrnoToStatus(errno, "sendmsg(SCM_RIGHTS)");
+  auto header_bytes = reinterpret_cast<const std::byte*>(&header);
+  // The descriptors went with the first byte; the rest of the header is plain data.
+  return WriteAll(socket, {header_bytes + sent, sizeof(header) - static_cast<size_t>(sent)});
+}
+
+// Collects the descriptors of every SCM_RIGHTS block (they are ours now, even on error).
+void TakeDescriptors(msghdr& message, std::vector<OwnedHandle>& into) {
+  for (cmsghdr* block = CMSG_FIRSTHDR(&message); block != nullptr;
+       block = CMSG_NXTHDR(&message, block)) {
+    if (block->cmsg_level != SOL_SOCKET || block->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (block->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const int* descriptors = reinterpret_cast<const int*>(CMSG_DATA(block));
+    for (size_t i = 0; i < count; ++i) into.emplace_back(descriptors[i]);
+  }
+}
+
+}  // namespace
+
+absl::Status SendHandleMessage(NativeHandle channel, ProcessId /*receiver*/,
+                               absl::Span<const std::byte> bytes,
+                               absl::Span<const NativeHandle> handles) {
+  if (handles.size() > kMaxHandlesPerMessage || bytes.size() > kMaxHandleMessageBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message too large: ", bytes.size(), " bytes, ", handles.size(), " handles"));
+  }
+  Header header{bytes.size(), static_cast<uint32_t>(handles.size())};
+  if (absl::Status status = SendHeader(static_cast<int>(channel), header, handles); !status.ok()) {
+    return status;
+  }
+  return WriteAll(channel, bytes);
+}
+
+absl::StatusOr<HandleMessage> ReceiveHandleMessage(NativeHandle channel) {
+  Header header{};
+  iovec data{&header, sizeof(header)};
+  alignas(cmsghdr) char control[kControlSpace];
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  ssize_t got;
+  do {
+    got = ::recvmsg(static_cast<int>(channel), &message, MSG_CMSG_CLOEXEC);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0 && errno != ECONNRESET) return absl::ErrnoToStatus(errno, "recvmsg");
+  HandleMessage result;
+  if (got > 0) TakeDescriptors(message, result.handles);
+  if (got <= 0) return absl::OutOfRangeError("channel closed before a message arrived");
+  if (message.msg_flags & MSG_CTRUNC) return absl::DataLossError("too many handles in a message");
+  auto header_bytes = reinterpret_cast<std::byte*>(&header);
+  if (absl::Status status = ReadExact(channel, {header_bytes + got, sizeof(header) - got});
+      !status.ok()) {
+    return status;
+  }
+  if (header.handle_count != result.handles.size() || header.body_length > kMaxHandleMessageBytes) {
+    return absl::DataLossError(absl::StrCat("corrupt handle message header: ", header.handle_count,
+                                            " handles announced, ", result.handles.size(),
+                                            " received, body ", header.body_length, " bytes"));
+  }
+  result.bytes.resize(header.body_length);
+  if (absl::Status status = ReadExact(
+          channel, {reinterpret_cast<std::byte*>(result.bytes.data()), result.bytes.size()});
+      !status.ok()) {
+    return status;
+  }
+  return result;
+}
+
+}  // namespace multiproc::platform

@@ -1,0 +1,251 @@
+// Process behaviours as Python defines them, under every start method.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "platform/shared_memory.h"
+#include "tests/conformance/conformance_support.h"
+
+namespace multiproc {
+namespace {
+
+using testing::MakeReportPipe;
+using testing::ReceiveAll;
+using testing::Send;
+
+class ProcessConformance : public testing::StartMethodTest {};
+MULTIPROC_FOR_EVERY_START_METHOD(ProcessConformance);
+
+void ReturnNormally() {}
+void ExitWithSeven() { multiproc::exit(7); }
+void ThrowRuntimeError() { throw std::runtime_error("target failed on purpose"); }
+void SleepLong() { absl::SleepFor(absl::Seconds(60)); }
+
+TEST_P(ProcessConformance, NormalReturnGivesExitCodeZero) {
+  Process child = MakeProcess(ReturnNormally);
+  EXPECT_FALSE(child.exitcode().has_value());
+  EXPECT_FALSE(child.pid().has_value());
+  child.start();
+  EXPECT_TRUE(child.pid().has_value());
+  EXPECT_NE(*child.pid(), platform::CurrentProcessId());
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_FALSE(child.is_alive());
+}
+
+TEST_P(ProcessConformance, ExitCodeComesFromMultiprocExit) {
+  Process child = MakeProcess(ExitWithSeven);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 7);
+}
+
+TEST_P(ProcessConformance, UncaughtExceptionGivesExitCodeOne) {
+  Process child = MakeProcess(ThrowRuntimeError);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 1);
+}
+
+TEST_P(ProcessConformance, TerminateGivesMinus15) {
+  Process child = MakeProcess(SleepLong);
+  child.start();
+  EXPECT_TRUE(child.is_alive());
+  child.terminate();
+  child.join();
+  EXPECT_EQ(child.exitcode(), -15);
+}
+
+TEST_P(ProcessConformance, KillGivesMinus9) {
+  Process child = MakeProcess(SleepLong);
+  child.start();
+  child.kill();
+  child.join();
+  EXPECT_EQ(child.exitcode(), -9);
+}
+
+TEST_P(ProcessConformance, JoinWithTimeoutReturnsWhileTheChildRuns) {
+  Process child = MakeProcess(SleepLong);
+  child.start();
+  child.join(absl::Milliseconds(100));
+  EXPECT_FALSE(child.exitcode().has_value());
+  EXPECT_TRUE(child.is_alive());
+  child.kill();
+  child.join();
+}
+
+TEST_P(ProcessConformance, KillingAChildRightAfterStartDoesNotHang) {
+  Process child = MakeProcess(ReturnNormally);
+  child.start();
+  child.kill();
+  child.join();
+  EXPECT_TRUE(child.exitcode() == -9 || child.exitcode() == 0) << *child.exitcode();
+}
+
+struct Record {
+  int id = 0;
+  std::string label;
+  template <typename Archive>
+  void serialize(Archive& archive) {
+    archive(id, label);
+  }
+};
+
+void DescribeArguments(int number, const std::string& text, std::vector<double> values,
+                       std::map<std::string, int> counts, Record record,
+                       platform::OwnedHandle report) {
+  Send(report, absl::StrCat(number, "|", text, "|", absl::StrJoin(values, ","), "|", counts.size(),
+                            counts["b"], "|", record.id, record.label));
+}
+
+TEST_P(ProcessConformance, ArgumentsArriveConvertedToTheParameterTypes) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process child = MakeProcess(
+      DescribeArguments, 42, "text with spaces", std::vector<double>{1.5, -2},
+      std::map<std::string, int>{{"a", 1}, {"b", 2}}, Record{7, "seven"}, std::move(pipe.writer));
+  child.start();
+  EXPECT_EQ(ReceiveAll(pipe.reader), "42|text with spaces|1.5,-2|22|7seven");
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+void WriteIntoRegion(platform::SharedMemory region) {
+  std::memcpy(region.data(), "written by child", 16);
+}
+
+TEST_P(ProcessConformance, SharedMemoryArgumentIsSharedNotCopied) {
+  absl::StatusOr<platform::SharedMemory> region = platform::SharedMemory::CreateUnnamed(4096);
+  ASSERT_TRUE(region.ok()) << region.status();
+  platform::OwnedHandle borrowed(region->handle());
+  absl::StatusOr<platform::OwnedHandle> handle = borrowed.Duplicate();
+  borrowed.release();
+  ASSERT_TRUE(handle.ok());
+  absl::StatusOr<platform::SharedMemory> second =
+      platform::SharedMemory::FromHandle(std::move(*handle), 4096);
+  ASSERT_TRUE(second.ok());
+  Process child = MakeProcess(WriteIntoRegion, std::move(*second));
+  child.start();
+  child.join();
+  ASSERT_EQ(child.exitcode(), 0);
+  EXPECT_EQ(std::string(static_cast<const char*>(region->data()), 16), "written by child");
+}
+
+void DescribeSelf(platform::OwnedHandle report) {
+  ProcessInfo self = current_process();
+  std::optional<ParentProcessInfo> parent = parent_process();
+  Send(report, absl::StrCat(self.name, "|", self.pid == platform::CurrentProcessId(), "|",
+                            parent.has_value() ? parent->pid : -1, "|", self.daemon, "|",
+                            self.authkey.size(), "|", self.authkey));
+}
+
+TEST_P(ProcessConformance, ChildKnowsItsNameParentDaemonFlagAndAuthkey) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process child = MakeProcess(DescribeSelf, std::move(pipe.writer));
+  child.set_name("worker-7");
+  child.set_daemon(true);
+  child.start();
+  std::string described = ReceiveAll(pipe.reader);
+  child.join();
+  ProcessInfo self = current_process();
+  EXPECT_EQ(self.name, "MainProcess");
+  EXPECT_EQ(self.authkey.size(), 32u);
+  EXPECT_EQ(described,
+            absl::StrCat("worker-7|1|", platform::CurrentProcessId(), "|1|32|", self.authkey));
+  EXPECT_FALSE(parent_process().has_value());
+}
+
+TEST_P(ProcessConformance, ChildrenAreNamedInStartOrder) {
+  Process first = MakeProcess(ReturnNormally);
+  Process second = MakeProcess(ReturnNormally);
+  int first_number = 0, second_number = 0;
+  ASSERT_EQ(std::sscanf(first.name().c_str(), "Process-%d", &first_number), 1) << first.name();
+  ASSERT_EQ(std::sscanf(second.name().c_str(), "Process-%d", &second_number), 1);
+  EXPECT_EQ(second_number, first_number + 1);
+}
+
+TEST_P(ProcessConformance, MisuseRaisesPythonsErrors) {
+  Process child = MakeProcess(ReturnNormally);
+  EXPECT_THROW(child.join(), ProcessError) << "join before start";
+  EXPECT_THROW(child.sentinel(), ValueError);
+  child.start();
+  EXPECT_THROW(child.start(), ProcessError) << "start twice";
+  EXPECT_THROW(child.set_daemon(true), ProcessError);
+  child.join();
+  child.close();
+  EXPECT_THROW(child.is_alive(), ValueError) << "use after close";
+  EXPECT_THROW(child.start(), ValueError);
+}
+
+TEST_P(ProcessConformance, CloseWhileRunningIsValueError) {
+  Process child = MakeProcess(SleepLong);
+  child.start();
+  EXPECT_THROW(child.close(), ValueError);
+  child.kill();
+  child.join();
+  child.close();
+}
+
+TEST_P(ProcessConformance, CapturelessLambdaIsATravellingTarget) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process child = MakeProcess(
+      [](int base, platform::OwnedHandle report) { Send(report, absl::StrCat(base * 2)); }, 21,
+      std::move(pipe.writer));
+  child.start();
+  EXPECT_EQ(ReceiveAll(pipe.reader), "42");
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST_P(ProcessConformance, CapturingLambdaRunsUnderForkOnly) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  std::string captured = "captured state";
+  auto* writer = &pipe.writer;
+  Process child = MakeProcess([captured, writer] { Send(*writer, captured); });
+  if (!IsFork()) {
+    EXPECT_THROW(child.start(), SerializationError);
+    return;
+  }
+  child.start();
+  pipe.writer.reset();
+  EXPECT_EQ(ReceiveAll(pipe.reader), "captured state");
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+void HoldPipeOpen(platform::OwnedHandle pipe_end) {
+  Send(pipe_end, "1");
+  absl::SleepFor(absl::Seconds(60));
+}
+
+void StartDaemonHolder(std::string method, platform::OwnedHandle pipe_end) {
+  Process holder = get_context(method).process(HoldPipeOpen, std::move(pipe_end));
+  holder.set_daemon(true);
+  holder.start();
+  absl::SleepFor(absl::Seconds(60));
+}
+
+// A daemon grandchild must die with its parent, however the parent dies (here: SIGKILL, which
+// runs no cleanup code at all). The grandchild holds a pipe; its end of stream proves its death.
+TEST_P(ProcessConformance, DaemonChildDiesWhenItsParentIsKilled) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process parent = MakeProcess(StartDaemonHolder, GetParam(), std::move(pipe.writer));
+  parent.start();
+  std::byte hello[1];
+  ASSERT_TRUE(platform::ReadExact(pipe.reader.get(), hello).ok()) << "the holder never started";
+  parent.kill();
+  parent.join();
+  absl::StatusOr<bool> ended = platform::WaitReadable(pipe.reader.get(), absl::Seconds(10));
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  ASSERT_TRUE(*ended) << "the daemon grandchild outlived its parent by 10 s";
+  absl::StatusOr<size_t> got = platform::ReadSome(pipe.reader.get(), hello);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, 0u);
+}
+
+}  // namespace
+}  // namespace multiproc

@@ -1,0 +1,158 @@
+// The scenarios of the seed notes (shared/seeds) that concern processes, replayed under every
+// start method: 1 (seed 003: threads share a list, processes each get a copy), 5 (seed 002:
+// zombies are reaped by join/active_children) and 7 (seed 002: the main guard).
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "platform/process.h"
+#include "tests/conformance/conformance_support.h"
+
+namespace multiproc {
+namespace {
+
+using testing::MakeReportPipe;
+using testing::ReceiveAll;
+using testing::Send;
+
+class SeedScenario : public testing::StartMethodTest {};
+MULTIPROC_FOR_EVERY_START_METHOD(SeedScenario);
+
+// Seed 003's `nums = []`, a plain global list.
+std::vector<int> nums;
+std::mutex nums_mutex;
+
+void AppendThreeTimes(int i) {
+  for (int x = 0; x < 3; ++x) {
+    std::lock_guard<std::mutex> lock(nums_mutex);
+    nums.push_back(i);
+  }
+}
+
+void AppendThreeTimesAndReport(int i, platform::OwnedHandle report) {
+  AppendThreeTimes(i);
+  Send(report, absl::StrCat(i, ":", nums.size(), ";"));
+}
+
+// Scenario 1: threads append to one list (9 items); processes each append to their own copy
+// (each sees its 3 items) and the parent's list stays [].
+TEST_P(SeedScenario, ThreadsShareAListProcessesEachGetACopy) {
+  nums.clear();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) threads.emplace_back(AppendThreeTimes, i);
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(nums.size(), 9u) << "threads share the list";
+
+  nums.clear();
+  testing::ReportPipe pipe = MakeReportPipe();
+  std::vector<Process> children;
+  for (int i = 0; i < 3; ++i) {
+    platform::OwnedHandle writer(pipe.writer.Duplicate().value());
+    children.push_back(MakeProcess(AppendThreeTimesAndReport, i, std::move(writer)));
+    children.back().start();
+  }
+  pipe.writer.reset();
+  std::string reports = ReceiveAll(pipe.reader);
+  for (Process& child : children) {
+    child.join();
+    EXPECT_EQ(child.exitcode(), 0);
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NE(reports.find(absl::StrCat(i, ":3;")), std::string::npos)
+        << "each process sees only its own 3 items: " << reports;
+  }
+  EXPECT_TRUE(nums.empty()) << "the parent's list is untouched: []";
+}
+
+void ExitAtOnce() {}
+
+// /proc/PID/stat's state letter, or 0 when the pid no longer exists (Linux only).
+char ProcessState(ProcessId pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  if (!std::getline(stat, line)) return 0;
+  size_t close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+}
+
+bool HasProcfs() { return std::filesystem::exists("/proc/self/stat"); }
+
+// Scenario 5: a finished child nobody joined is a zombie until active_children() reaps it.
+TEST_P(SeedScenario, ActiveChildrenReapsAFinishedChild) {
+  Process child = MakeProcess(ExitAtOnce);
+  child.start();
+  ProcessId pid = *child.pid();
+  absl::StatusOr<bool> ended = platform::WaitForSentinel(child.sentinel(), absl::Seconds(30));
+  ASSERT_TRUE(ended.ok() && *ended);
+  // A forkserver child is the server's to reap; the server reaps at once and reports.
+  bool direct_child = GetParam() != "forkserver";
+  if (HasProcfs() && direct_child) {
+    EXPECT_EQ(ProcessState(pid), 'Z') << "an unjoined finished child is a zombie";
+  }
+  for (const Process& running : active_children()) EXPECT_NE(*running.pid(), pid);
+  EXPECT_EQ(child.exitcode(), 0) << "active_children() collected the exit status";
+  if (HasProcfs()) {
+    EXPECT_EQ(ProcessState(pid), 0) << "no zombie left after active_children()";
+  }
+}
+
+TEST_P(SeedScenario, JoinReapsTheChild) {
+  Process child = MakeProcess(ExitAtOnce);
+  child.start();
+  ProcessId pid = *child.pid();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  if (HasProcfs()) {
+    // The forkserver reaps asynchronously; give it a moment before looking.
+    for (int i = 0; i < 100 && ProcessState(pid) != 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+    EXPECT_EQ(ProcessState(pid), 0) << "no zombie left after join()";
+  }
+}
+
+TEST_P(SeedScenario, ActiveChildrenListsRunningChildren) {
+  Process child = MakeProcess(+[] { absl::SleepFor(absl::Seconds(60)); });
+  child.start();
+  std::vector<Process> running = active_children();
+  bool listed = false;
+  for (const Process& process : running) listed |= process.pid() == child.pid();
+  EXPECT_TRUE(listed);
+  child.kill();
+  child.join();
+  for (const Process& process : active_children()) EXPECT_NE(process.pid(), child.pid());
+}
+
+// Scenario 7: a spawned child runs main() only up to main_guard (conformance_main returns 99 if
+// it ever gets past it), and a program without the guard gets BootstrapError, not a fork bomb.
+TEST_P(SeedScenario, SpawnedChildDoesNotRunMainPastTheGuard) {
+  if (IsFork()) GTEST_SKIP() << "fork children do not run main() at all";
+  Process child = MakeProcess(ExitAtOnce);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST_P(SeedScenario, ForgottenMainGuardIsABootstrapErrorNotAForkBomb) {
+  if (IsFork()) GTEST_SKIP() << "fork children do not re-run main(), so no guard is needed";
+  absl::StatusOr<std::string> self = platform::CurrentExecutablePath();
+  ASSERT_TRUE(self.ok());
+  platform::LaunchSpec spec;
+  spec.executable =
+      std::filesystem::path(*self).replace_filename(MULTIPROC_NO_GUARD_PROGRAM_NAME).string();
+  spec.arguments = {GetParam()};
+  spec.kill_when_parent_dies = true;
+  absl::StatusOr<platform::ChildProcess> program = platform::Launch(spec);
+  ASSERT_TRUE(program.ok()) << program.status();
+  absl::StatusOr<std::optional<platform::ExitStatus>> status = program->Wait(absl::Seconds(60));
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_TRUE(status->has_value()) << "the program without a guard hung";
+  EXPECT_EQ((*status)->python_exitcode(), 0)
+      << "see no_guard_program.cc for what each exit code means";
+}
+
+}  // namespace
+}  // namespace multiproc

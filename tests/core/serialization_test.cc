@@ -1,0 +1,99 @@
+#include "core/serialization.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "platform/code_location.h"
+#include "platform/pipe.h"
+
+namespace multiproc::internal {
+namespace {
+
+TEST(Serialization, StandardTypesRoundTrip) {
+  HandleTable handles;
+  std::map<std::string, std::vector<int>> map = {{"a", {1, 2}}, {"b", {}}};
+  std::optional<double> optional = 2.5;
+  std::variant<int, std::string> variant = std::string("v");
+  std::string bytes = Encode(handles, map, optional, variant);
+  decltype(map) map_back;
+  decltype(optional) optional_back;
+  decltype(variant) variant_back;
+  Decode(bytes, handles, map_back, optional_back, variant_back);
+  EXPECT_EQ(map_back, map);
+  EXPECT_EQ(optional_back, optional);
+  EXPECT_EQ(variant_back, variant);
+  EXPECT_EQ(handles.size(), 0u);
+}
+
+TEST(Serialization, TruncatedBytesAreASerializationError) {
+  HandleTable handles;
+  std::string bytes = Encode(handles, std::string(100, 'x'));
+  std::string back;
+  EXPECT_THROW(Decode(bytes.substr(0, 50), handles, back), SerializationError);
+}
+
+TEST(Serialization, TypeMismatchIsASerializationError) {
+  HandleTable handles;
+  std::string bytes = Encode(handles, int32_t{5});
+  std::string back;
+  EXPECT_THROW(Decode(bytes, handles, back), SerializationError);
+  int64_t wider = 0;
+  EXPECT_THROW(Decode(Encode(handles, std::string("abc")), handles, wider), SerializationError)
+      << "leftover bytes must not pass silently";
+}
+
+TEST(Serialization, HandlesTravelAsReferencesIntoTheTable) {
+  absl::StatusOr<platform::PipePair> pipe = platform::CreateDuplexPipe();
+  ASSERT_TRUE(pipe.ok());
+  HandleTable outgoing;
+  std::string bytes = Encode(outgoing, pipe->first, platform::OwnedHandle());
+  ASSERT_EQ(outgoing.size(), 1u) << "the invalid handle takes no slot";
+  EXPECT_NE(outgoing.values()[0], pipe->first.get()) << "the table holds its own duplicate";
+  platform::OwnedHandle received, none;
+  Decode(bytes, outgoing, received, none);
+  EXPECT_TRUE(received.valid());
+  EXPECT_FALSE(none.valid());
+  ASSERT_TRUE(
+      platform::WriteAll(received.get(), {reinterpret_cast<const std::byte*>("z"), 1}).ok());
+  std::byte got[1];
+  ASSERT_TRUE(platform::ReadExact(pipe->second.get(), got).ok());
+  EXPECT_EQ(got[0], std::byte{'z'});
+}
+
+TEST(Serialization, AMissingHandleIsASerializationError) {
+  absl::StatusOr<platform::PipePair> pipe = platform::CreateDuplexPipe();
+  ASSERT_TRUE(pipe.ok());
+  HandleTable outgoing;
+  std::string bytes = Encode(outgoing, pipe->first);
+  HandleTable empty;
+  platform::OwnedHandle received;
+  EXPECT_THROW(Decode(bytes, empty, received), SerializationError);
+}
+
+void SomeFunction() {}
+
+TEST(CodeLocation, AFunctionResolvesBackToItself) {
+  absl::StatusOr<platform::CodeLocation> where =
+      platform::LocateCode(reinterpret_cast<const void*>(&SomeFunction));
+  ASSERT_TRUE(where.ok()) << where.status();
+  absl::StatusOr<const void*> back = platform::ResolveCode(*where);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, reinterpret_cast<const void*>(&SomeFunction));
+}
+
+TEST(CodeLocation, UnknownModulesAndOffsetsAreNotFound) {
+  EXPECT_EQ(platform::ResolveCode({"/no/such/module", 0}).status().code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<platform::CodeLocation> where =
+      platform::LocateCode(reinterpret_cast<const void*>(&SomeFunction));
+  ASSERT_TRUE(where.ok());
+  EXPECT_EQ(platform::ResolveCode({where->module, uint64_t{1} << 46}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace multiproc::internal
