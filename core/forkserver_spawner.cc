@@ -84,16 +84,10 @@ class ForkserverSpawner : public Spawner {
       if (exited.ok() && !exited->has_value()) return absl::OkStatus();
       server_.reset();  // it died: start a new one
     }
-    absl::StatusOr<std::string> program = platform::CurrentExecutablePath();
-    if (!program.ok()) return program.status();
     absl::StatusOr<platform::PipePair> channel = platform::CreateDuplexPipe();
     if (!channel.ok()) return channel.status();
-    platform::LaunchSpec spec;
-    spec.executable = *program;
-    spec.arguments = {kForkserverMarker, absl::StrCat(channel->second.get())};
-    spec.handles_to_pass = {channel->second.get()};
-    spec.kill_when_parent_dies = true;
-    absl::StatusOr<platform::ChildProcess> server = platform::Launch(spec);
+    absl::StatusOr<platform::ChildProcess> server =
+        RelaunchSelf(kForkserverMarker, channel->second.get(), {}, /*kill_when_parent_dies=*/true);
     if (!server.ok()) return server.status();
     server_ = std::move(*server);
     channel_ = std::move(channel->first);

@@ -1,6 +1,5 @@
 // The spawn start method: the child is a fresh run of this program with a marker argument naming
 // its bootstrap pipe; main_guard in the child reads the payload from that pipe and runs it.
-#include "absl/strings/str_cat.h"
 #include "core/spawner.h"
 #include "platform/pipe.h"
 
@@ -14,18 +13,10 @@ class SpawnSpawner : public Spawner {
     if (absl::Status status = RequireTravellingTarget(request, StartMethod::kSpawn); !status.ok()) {
       return status;
     }
-    absl::StatusOr<std::string> program = platform::CurrentExecutablePath();
-    if (!program.ok()) return program.status();
     absl::StatusOr<platform::PipePair> bootstrap = platform::CreateSimplexPipe();
     if (!bootstrap.ok()) return bootstrap.status();
-
-    platform::LaunchSpec spec;
-    spec.executable = *program;
-    spec.arguments = {kSpawnChildMarker, absl::StrCat(bootstrap->first.get())};
-    spec.handles_to_pass = request.handles.values();
-    spec.handles_to_pass.push_back(bootstrap->first.get());
-    spec.kill_when_parent_dies = request.daemon;
-    absl::StatusOr<platform::ChildProcess> child = platform::Launch(spec);
+    absl::StatusOr<platform::ChildProcess> child = RelaunchSelf(
+        kSpawnChildMarker, bootstrap->first.get(), request.handles.values(), request.daemon);
     if (!child.ok()) return child.status();
     bootstrap->first.reset();  // the child's copy is the only reader now
 
