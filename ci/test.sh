@@ -6,13 +6,14 @@
 #   ci/test.sh --cells linux-release,windows-wine
 #
 # Cells: linux-release, linux-asan-ubsan, linux-tsan, consumer (find_package from an install
-# prefix), windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
+# prefix), bench-quick (ci/bench.sh --quick: every report row present, positive and
+# self-checked), windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
 # Exits non-zero if any cell fails or runs zero tests.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${MULTIPROC_BUILD_ROOT:-$ROOT/build}
 JOBS=${JOBS:-$(nproc)}
-ALL_CELLS=linux-release,linux-asan-ubsan,linux-tsan,consumer,windows-wine
+ALL_CELLS=linux-release,linux-asan-ubsan,linux-tsan,consumer,bench-quick,windows-wine
 CELLS=$ALL_CELLS
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -74,6 +75,24 @@ consumer_cell() {
   record_cell consumer "$status" "$build/app/junit.xml" $((SECONDS - started))
 }
 
+bench_cell() {
+  local started=$SECONDS status=0 rows=0
+  echo "=== cell bench-quick"
+  MULTIPROC_BENCH_BUILD=$BUILD_ROOT/bench bash "$ROOT/ci/bench.sh" --quick \
+    >"$BUILD_ROOT/bench-quick.log" 2>&1 || status=$?
+  tail -25 "$BUILD_ROOT/bench-quick.log"
+  if [ "$status" -eq 0 ]; then
+    rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' \
+      "$ROOT/build/bench-report/results.json")
+  fi
+  local verdict=ok failed=0
+  if [ "$status" -ne 0 ] || [ "$rows" -eq 0 ]; then verdict=FAILED; failed=1; any_cell_failed=1; fi
+  summaries+=("$(printf 'cell %-17s %s: %d passed, %d failed, 0 skipped (%d s; report rows checked)' \
+    bench-quick "$verdict" "$rows" "$failed" $((SECONDS - started)))")
+  total_passed=$((total_passed + rows))
+  total_failed=$((total_failed + failed))
+}
+
 windows_cell() {
   local build=$BUILD_ROOT/windows-wine started=$SECONDS status=0
   echo "=== cell windows-wine"
@@ -96,6 +115,7 @@ wants linux-tsan && linux_cell linux-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMULTIPROC_SANITIZE=thread -DMULTIPROC_BUILD_BENCHMARKS=OFF
 CTEST_PREFIX=""
 wants consumer && consumer_cell
+wants bench-quick && bench_cell
 wants windows-wine && windows_cell
 
 echo
