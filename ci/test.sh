@@ -33,14 +33,17 @@ any_cell_failed=0
 
 # record_cell NAME STATUS JUNIT SECONDS: reads ctest's JUnit report and adds one summary line.
 record_cell() {
-  local name=$1 status=$2 junit=$3 seconds=$4 counts
-  counts=$(python3 "$ROOT/ci/junit_counts.py" "$junit" 2>/dev/null || echo "0 0 0")
-  read -r passed failed skipped <<<"$counts"
+  local name=$1 status=$2 junit=$3 seconds=$4 counts methods
+  counts=$(python3 "$ROOT/ci/junit_counts.py" "$junit" 2>/dev/null || printf '0 0 0\n-')
+  read -r passed failed skipped <<<"$(sed -n 1p <<<"$counts")"
+  methods=$(sed -n 2p <<<"$counts")
   if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # build or harness failure
   local verdict=ok
   if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then verdict=FAILED; any_cell_failed=1; fi
   summaries+=("$(printf 'cell %-17s %s: %d passed, %d failed, %d skipped (%d s)' \
     "$name" "$verdict" "$passed" "$failed" "$skipped" "$seconds")")
+  # Each start method is a conformance cell of its own: passed/failed/skipped per method.
+  [ "$methods" != "-" ] && [ -n "$methods" ] && summaries+=("     conformance by start method: $methods")
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
 }

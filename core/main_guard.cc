@@ -38,7 +38,11 @@ platform::NativeHandle ParseHandleOrExit(const char* text) {
     std::exit(internal::kBootstrapFailureExitCode);
   }
   std::vector<platform::OwnedHandle> handles;
-  for (platform::NativeHandle value : received->handle_values) handles.emplace_back(value);
+  for (platform::NativeHandle value : received->handle_values) {
+    // They arrived inheritable (that is how they got here); they must not leak any further.
+    (void)platform::SetInheritable(value, false);
+    handles.emplace_back(value);
+  }
   HandleTable table(std::move(handles));
   std::exit(internal::RunChild(received->payload, table));
 }

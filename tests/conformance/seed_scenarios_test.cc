@@ -80,7 +80,13 @@ char ProcessState(ProcessId pid) {
   return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
 }
 
-bool HasProcfs() { return std::filesystem::exists("/proc/self/stat"); }
+// True where /proc describes this process's own pids (Linux). Under Wine, /proc reaches the host's
+// procfs through drive Z:, but its pids are not Windows pids, so the check compares them.
+bool HasProcfs() {
+  std::ifstream stat("/proc/self/stat");
+  ProcessId pid = 0;
+  return static_cast<bool>(stat >> pid) && pid == platform::CurrentProcessId();
+}
 
 // Scenario 5: a finished child nobody joined is a zombie until active_children() reaps it.
 TEST_P(SeedScenario, ActiveChildrenReapsAFinishedChild) {
