@@ -217,6 +217,27 @@ TEST_P(ProcessConformance, CapturingLambdaRunsUnderForkOnly) {
   EXPECT_EQ(child.exitcode(), 0);
 }
 
+void ReportFromGrandchild(platform::OwnedHandle report) { Send(report, "grandchild ran"); }
+
+void StartChildOfDaemon(std::string method, platform::OwnedHandle report) {
+  Process grandchild = get_context(method).process(ReportFromGrandchild, std::move(report));
+  grandchild.start();
+  grandchild.join();
+  if (grandchild.exitcode() != 0) multiproc::exit(3);
+}
+
+// Python raises "daemonic processes are not allowed to have children"; multiproc allows it
+// (its daemons die with their parent however it dies, so nothing is left orphaned).
+TEST_P(ProcessConformance, DaemonChildMayHaveChildren) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process daemon = MakeProcess(StartChildOfDaemon, GetParam(), std::move(pipe.writer));
+  daemon.set_daemon(true);
+  daemon.start();
+  EXPECT_EQ(ReceiveAll(pipe.reader), "grandchild ran");
+  daemon.join();
+  EXPECT_EQ(daemon.exitcode(), 0);
+}
+
 void HoldPipeOpen(platform::OwnedHandle pipe_end) {
   Send(pipe_end, "1");
   absl::SleepFor(absl::Seconds(60));
