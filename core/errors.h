@@ -53,6 +53,13 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
+// Python's AssertionError, raised by multiprocessing where an invariant of the caller's is
+// broken (e.g. releasing an RLock this thread does not own).
+class AssertionError : public Error {
+ public:
+  using Error::Error;
+};
+
 // An operating-system call failed; what() names the call and the OS's reason.
 class OSError : public Error {
  public:

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <iostream>
 
+#include "core/shared_heap.h"
 #include "core/spawner.h"
 
 namespace multiproc::internal {
@@ -32,6 +33,7 @@ class ForkSpawner : public Spawner {
     FlushStandardStreams();  // or the child would print the parent's buffered output again
     absl::StatusOr<platform::ChildProcess> child = platform::ForkAndRun(
         [&request]() -> int {
+          ForgetCurrentChunkAfterFork();
           if (request.payload.has_value()) return RunChild(*request.payload, request.handles);
           AdoptIdentity(request.identity);
           return RunAsChildMain(request.fork_only_target);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/serialization.h"
+#include "core/shared_heap.h"
 #include "platform/handle_passing.h"
 #include "platform/pipe.h"
 #include "platform/wait.h"
@@ -80,6 +81,7 @@ class Forkserver {
     }
     absl::StatusOr<platform::ChildProcess> child = platform::ForkAndRun(
         [&]() -> int {
+          ForgetCurrentChunkAfterFork();
           CloseServerHandles(status_pipe);
           return RunChild(request.payload, handles);
         },

@@ -7,10 +7,14 @@
 namespace multiproc {
 
 size_t HandleTable::Add(platform::NativeHandle handle) {
+  if (auto known = index_of_source_.find(handle); known != index_of_source_.end()) {
+    return known->second;
+  }
   platform::OwnedHandle borrowed(handle);
   absl::StatusOr<platform::OwnedHandle> copy = borrowed.Duplicate();
   borrowed.release();  // still owned by the object being serialized
   handles_.push_back(internal::ValueOrThrow(std::move(copy), "duplicating a handle to send"));
+  index_of_source_[handle] = handles_.size() - 1;
   return handles_.size() - 1;
 }
 
@@ -32,6 +36,7 @@ std::vector<platform::NativeHandle> HandleTable::values() const {
 void HandleTable::ReleaseAll() {
   for (platform::OwnedHandle& handle : handles_) handle.release();
   handles_.clear();
+  index_of_source_.clear();
 }
 
 }  // namespace multiproc

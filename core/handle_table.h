@@ -12,6 +12,7 @@
 #define MULTIPROC_CORE_HANDLE_TABLE_H_
 
 #include <cstddef>
+#include <map>
 #include <vector>
 
 #include "platform/handle.h"
@@ -28,12 +29,17 @@ class HandleTable {
   HandleTable& operator=(HandleTable&&) = default;
 
   // Sending side: stores a duplicate of `handle` (so the table stays valid even if the object
-  // that owned `handle` goes away before delivery) and returns its index. Throws OSError.
+  // that owned `handle` goes away before delivery) and returns its index. Adding the same handle
+  // again returns the same index: many objects in one shared memory chunk send it once.
+  // Throws OSError.
   size_t Add(platform::NativeHandle handle);
 
   // Receiving side: the handle at `index`, now owned by the caller. Throws SerializationError
   // for an index out of range or already taken.
   platform::OwnedHandle Take(size_t index);
+
+  // Receiving side: true if `index` names a handle that is still in the table.
+  bool Has(size_t index) const { return index < handles_.size() && handles_[index].valid(); }
 
   // The handles' values, by index, for transports that pass handles by value.
   std::vector<platform::NativeHandle> values() const;
@@ -45,6 +51,7 @@ class HandleTable {
 
  private:
   std::vector<platform::OwnedHandle> handles_;
+  std::map<platform::NativeHandle, size_t> index_of_source_;  // sending side: dedup
 };
 
 }  // namespace multiproc

@@ -19,6 +19,8 @@
 #include "core/errors.h"
 #include "core/main_guard.h"
 #include "core/process.h"
+#include "core/sharedctypes.h"
 #include "core/start_method.h"
+#include "core/synchronize.h"
 
 #endif  // MULTIPROC_CORE_MULTIPROC_H_

@@ -62,8 +62,7 @@ struct TargetRecipe {
 template <typename R, typename... P>
 void InvokeTarget(const void* target, const std::string& arguments, HandleTable& handles) {
   auto function = reinterpret_cast<R (*)(P...)>(const_cast<void*>(target));
-  std::tuple<std::decay_t<P>...> decoded;
-  Decode(arguments, handles, decoded);
+  std::tuple<std::decay_t<P>...> decoded = DecodeArguments<std::decay_t<P>...>(arguments, handles);
   std::apply([function](auto&... values) { function(std::forward<P>(values)...); }, decoded);
 }
 

@@ -29,14 +29,17 @@
 #include <cereal/types/utility.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/handle_table.h"
+#include "core/shared_heap.h"
 #include "platform/handle.h"
 #include "platform/shared_memory.h"
 
@@ -95,6 +98,45 @@ void Decode(const std::string& bytes, HandleTable& handles, T&... values) {
   }
 }
 
+// Reads one value of type T. Shareable types that would allocate OS objects when
+// default-constructed (a Lock makes a new lock) provide `static T LoadFromArchive(InputArchive&)`
+// so that a received argument is built directly from the message.
+template <typename T>
+struct ArgumentLoader {
+  static T Load(InputArchive& archive) {
+    T value;
+    archive(value);
+    return value;
+  }
+};
+
+template <typename T>
+requires requires(InputArchive& archive) {
+  { T::LoadFromArchive(archive) } -> std::same_as<T>;
+}
+struct ArgumentLoader<T> {
+  static T Load(InputArchive& archive) { return T::LoadFromArchive(archive); }
+};
+
+// Decodes `bytes`, written by Encode(handles, std::tuple<T...>), into a tuple, one element at a
+// time through ArgumentLoader. Errors as Decode.
+template <typename... T>
+std::tuple<T...> DecodeArguments(const std::string& bytes, HandleTable& handles) {
+  std::istringstream stream(bytes, std::ios::binary);
+  try {
+    InputArchive archive(handles, stream);
+    // Braced initialization evaluates the loaders left to right, the order Encode wrote.
+    std::tuple<T...> values{ArgumentLoader<T>::Load(archive)...};
+    if (stream.peek() != std::istringstream::traits_type::eof()) {
+      throw SerializationError("the arguments hold more bytes than the target's parameters");
+    }
+    return values;
+  } catch (const cereal::Exception& error) {
+    throw SerializationError(
+        absl::StrCat("cannot decode the arguments (", bytes.size(), " bytes): ", error.what()));
+  }
+}
+
 inline HandleTable& HandlesOf(cereal::PortableBinaryOutputArchive& archive) {
   return static_cast<OutputArchive&>(archive).handles();
 }
@@ -141,5 +183,35 @@ inline void load(cereal::PortableBinaryInputArchive& archive, SharedMemory& regi
 }
 
 }  // namespace multiproc::platform
+
+// A shared heap block travels as its chunk (once per message, thanks to HandleTable's dedup)
+// plus where in the chunk it lies; the receiver maps each chunk once.
+namespace multiproc::internal {
+
+inline void save(cereal::PortableBinaryOutputArchive& archive, const SharedBlock& block) {
+  uint64_t index = HandlesOf(archive).Add(block.chunk().memory.handle());
+  archive(index, static_cast<uint64_t>(block.chunk().memory.size()),
+          static_cast<uint64_t>(block.offset()), static_cast<uint64_t>(block.size()),
+          block.chunk().id);
+}
+
+inline void load(cereal::PortableBinaryInputArchive& archive, SharedBlock& block) {
+  uint64_t index = 0, chunk_size = 0, offset = 0, size = 0;
+  std::array<uint8_t, 16> id{};
+  archive(index, chunk_size, offset, size, id);
+  if (offset + size < offset || offset + size > chunk_size) {
+    throw SerializationError("a received shared block lies outside its chunk");
+  }
+  std::shared_ptr<HeapChunk> chunk = FindMappedChunk(id);
+  if (chunk == nullptr) {
+    chunk = AdoptReceivedChunk(HandlesOf(archive).Take(static_cast<size_t>(index)), chunk_size, id);
+  }
+  if (chunk->memory.size() < chunk_size) {
+    throw SerializationError("a received shared block's chunk is smaller than announced");
+  }
+  block = SharedBlock(std::move(chunk), static_cast<size_t>(offset), static_cast<size_t>(size));
+}
+
+}  // namespace multiproc::internal
 
 #endif  // MULTIPROC_CORE_SERIALIZATION_H_

@@ -97,6 +97,11 @@ absl::StatusOr<bool> WaitForSentinel(NativeHandle sentinel, absl::Duration timeo
 // pid may be reused once its process was reaped.
 absl::Status SignalProcess(ProcessId pid, int signal);
 
+// False once the process `pid` has exited (a zombie counts as exited) or never existed. Used to
+// detect that the owner of a shared lock died. A pid can be reused after its process was reaped;
+// callers that keep pids long should expect that.
+bool IsProcessAlive(ProcessId pid);
+
 // The absolute path of the running program, in the form Launch accepts.
 absl::StatusOr<std::string> CurrentExecutablePath();
 

@@ -28,6 +28,16 @@ class Semaphore {
   // Adopts a handle received from another process (see handle()).
   static absl::StatusOr<Semaphore> FromHandle(OwnedHandle handle);
 
+  // The in-memory form, for many semaphores in one shared mapping: the state lives in
+  // kSharedStateBytes bytes at `shared_state` (8-byte aligned shared memory that every process
+  // using the semaphore keeps mapped). Release beyond `maximum_count` is OutOfRange. handle() is
+  // what must travel besides the memory: the kernel semaphore on Windows, nothing
+  // (kInvalidHandle) on Linux, where the futex word is all the state there is.
+  static constexpr size_t kSharedStateBytes = 16;
+  static absl::StatusOr<Semaphore> CreateAt(void* shared_state, uint32_t initial_count,
+                                            uint32_t maximum_count);
+  static absl::StatusOr<Semaphore> AttachAt(void* shared_state, OwnedHandle handle);
+
   Semaphore(Semaphore&&) noexcept;
   Semaphore& operator=(Semaphore&&) noexcept;
   ~Semaphore();
@@ -35,6 +45,7 @@ class Semaphore {
   // True when a unit was taken; false when `timeout` expired first (absl::InfiniteDuration()
   // blocks, absl::ZeroDuration() only tries).
   absl::StatusOr<bool> Acquire(absl::Duration timeout);
+  // OutOfRange if the count would pass the maximum (in-memory form) or overflow.
   absl::Status Release();
 
   NativeHandle handle() const;

@@ -115,6 +115,16 @@ absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
 
 bool SupportsFork() { return true; }
 
+bool IsProcessAlive(ProcessId pid) {
+  // A pidfd becomes readable when its process exits, zombie or not; kill(pid, 0) would call a
+  // zombie alive and leave a dead lock owner undetected until someone reaps it.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+  if (pidfd < 0) return errno == EPERM;  // EPERM: exists but is not ours to watch
+  absl::StatusOr<bool> exited = WaitForSentinel(pidfd, absl::ZeroDuration());
+  ::close(pidfd);
+  return exited.ok() && !*exited;
+}
+
 absl::Status SignalProcess(ProcessId pid, int signal) {
   if (::kill(static_cast<pid_t>(pid), signal) < 0 && errno != ESRCH) {
     return absl::ErrnoToStatus(errno, absl::StrCat("kill(", pid, ")"));

@@ -19,7 +19,10 @@ namespace {
 struct SyncWord {
   std::atomic<uint32_t> value;
   std::atomic<uint32_t> waiters;
+  uint32_t maximum;  // the largest value Release may reach
+  uint32_t reserved;
 };
+static_assert(sizeof(SyncWord) == Semaphore::kSharedStateBytes);
 
 absl::Time DeadlineAfter(absl::Duration timeout) {
   return timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout;
@@ -48,9 +51,14 @@ void WakeIfAnyoneWaits(SyncWord& word, int count) {
 
 }  // namespace
 
+// Either owns a small mapping of its own (Create/FromHandle) or points into the caller's shared
+// memory (CreateAt/AttachAt).
 struct SyncState {
   SharedMemory memory;
-  SyncWord& word() const { return *static_cast<SyncWord*>(memory.data()); }
+  SyncWord* shared_word = nullptr;
+  SyncWord& word() const {
+    return shared_word != nullptr ? *shared_word : *static_cast<SyncWord*>(memory.data());
+  }
 };
 
 namespace {
@@ -58,7 +66,7 @@ namespace {
 absl::StatusOr<std::unique_ptr<SyncState>> CreateState(uint32_t initial_value) {
   absl::StatusOr<SharedMemory> memory = SharedMemory::CreateUnnamed(sizeof(SyncWord));
   if (!memory.ok()) return memory.status();
-  new (memory->data()) SyncWord{{initial_value}, {0}};
+  new (memory->data()) SyncWord{{initial_value}, {0}, UINT32_MAX, 0};
   return std::make_unique<SyncState>(SyncState{std::move(*memory)});
 }
 
@@ -90,6 +98,23 @@ absl::StatusOr<Semaphore> Semaphore::FromHandle(OwnedHandle handle) {
   return Semaphore(std::move(*state));
 }
 
+absl::StatusOr<Semaphore> Semaphore::CreateAt(void* shared_state, uint32_t initial_count,
+                                              uint32_t maximum_count) {
+  if (initial_count > maximum_count) {
+    return absl::InvalidArgumentError("semaphore initial count exceeds its maximum");
+  }
+  auto* word = new (shared_state) SyncWord{{initial_count}, {0}, maximum_count, 0};
+  auto state = std::make_unique<SyncState>();
+  state->shared_word = word;
+  return Semaphore(std::move(state));
+}
+
+absl::StatusOr<Semaphore> Semaphore::AttachAt(void* shared_state, OwnedHandle /*handle*/) {
+  auto state = std::make_unique<SyncState>();
+  state->shared_word = static_cast<SyncWord*>(shared_state);
+  return Semaphore(std::move(state));
+}
+
 absl::StatusOr<bool> Semaphore::Acquire(absl::Duration timeout) {
   SyncWord& word = state_->word();
   return WaitUntil(word, 0, timeout, [&word] {
@@ -105,13 +130,17 @@ absl::Status Semaphore::Release() {
   SyncWord& word = state_->word();
   uint32_t count = word.value.load();
   do {
-    if (count == UINT32_MAX) return absl::OutOfRangeError("semaphore count would overflow");
+    if (count >= word.maximum) {
+      return absl::OutOfRangeError("semaphore or lock released too many times");
+    }
   } while (!word.value.compare_exchange_weak(count, count + 1));
   WakeIfAnyoneWaits(word, 1);
   return absl::OkStatus();
 }
 
-NativeHandle Semaphore::handle() const { return state_->memory.handle(); }
+NativeHandle Semaphore::handle() const {
+  return state_->shared_word != nullptr ? kInvalidHandle : state_->memory.handle();
+}
 
 // ---- Event ----
 

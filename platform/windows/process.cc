@@ -366,6 +366,14 @@ absl::Status ChildProcess::SendSignal(int signal) {
   return TerminateWithSignal(ToWin32Handle(sentinel()), signal);
 }
 
+bool IsProcessAlive(ProcessId pid) {
+  HANDLE process = OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
+  if (process == nullptr) return GetLastError() == ERROR_ACCESS_DENIED;  // exists, not ours
+  bool alive = WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
+  CloseHandle(process);
+  return alive;
+}
+
 absl::Status SignalProcess(ProcessId pid, int signal) {
   HANDLE process = OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
   if (process == nullptr) {

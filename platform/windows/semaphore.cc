@@ -67,6 +67,24 @@ absl::StatusOr<Semaphore> Semaphore::FromHandle(OwnedHandle handle) {
   return Semaphore(std::move(*state));
 }
 
+// The kernel object holds all the state, so the shared memory is not used on Windows.
+absl::StatusOr<Semaphore> Semaphore::CreateAt(void* /*shared_state*/, uint32_t initial_count,
+                                              uint32_t maximum_count) {
+  if (initial_count > maximum_count ||
+      maximum_count > static_cast<uint32_t>(kMaximumSemaphoreCount) || maximum_count == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("semaphore counts ", initial_count, "/", maximum_count, " out of range"));
+  }
+  HANDLE semaphore = CreateSemaphoreW(nullptr, static_cast<LONG>(initial_count),
+                                      static_cast<LONG>(maximum_count), nullptr);
+  if (semaphore == nullptr) return LastErrorStatus("CreateSemaphoreW");
+  return Semaphore(std::make_unique<SyncState>(SyncState{OwnedHandle(ToNativeHandle(semaphore))}));
+}
+
+absl::StatusOr<Semaphore> Semaphore::AttachAt(void* /*shared_state*/, OwnedHandle handle) {
+  return FromHandle(std::move(handle));
+}
+
 absl::StatusOr<bool> Semaphore::Acquire(absl::Duration timeout) {
   if (state_ == nullptr) return MovedFromError("Semaphore");
   return WaitForObject(state_->handle.get(), timeout);
@@ -75,6 +93,9 @@ absl::StatusOr<bool> Semaphore::Acquire(absl::Duration timeout) {
 absl::Status Semaphore::Release() {
   if (state_ == nullptr) return MovedFromError("Semaphore");
   if (!ReleaseSemaphore(ToWin32Handle(state_->handle.get()), 1, nullptr)) {
+    if (GetLastError() == ERROR_TOO_MANY_POSTS) {
+      return absl::OutOfRangeError("semaphore or lock released too many times");
+    }
     return LastErrorStatus("ReleaseSemaphore");
   }
   return absl::OkStatus();
