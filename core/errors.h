@@ -11,6 +11,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace multiproc {
 
@@ -56,6 +57,64 @@ class TimeoutError : public Error {
 // Python's AssertionError, raised by multiprocessing where an invariant of the caller's is
 // broken (e.g. releasing an RLock this thread does not own).
 class AssertionError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Python's EOFError: the other end of a Connection closed or died, or a Queue can never deliver
+// again because every other process that held it has exited.
+class EOFError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Python's queue.Empty: get() found nothing within its timeout (or at once, for get_nowait).
+class Empty : public Error {
+ public:
+  using Error::Error;
+};
+
+// Python's queue.Full: put() found no room within its timeout (or at once, for put_nowait).
+class Full : public Error {
+ public:
+  using Error::Error;
+};
+
+// Python's multiprocessing.BufferTooShort: recv_bytes_into got a message longer than the buffer.
+// The whole message is kept here, so nothing is lost.
+class BufferTooShort : public Error {
+ public:
+  BufferTooShort(const std::string& what, std::string message)
+      : Error(what), message_(std::move(message)) {}
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string message_;
+};
+
+// Python's multiprocessing.AuthenticationError: the peer did not prove it knows the authkey.
+class AuthenticationError : public ProcessError {
+ public:
+  using ProcessError::ProcessError;
+};
+
+// Python's threading.BrokenBarrierError: the Barrier was aborted or reset while waiting, or a
+// wait timed out.
+class BrokenBarrierError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Python's multiprocessing.managers.RemoteError: an exception raised by a manager's referent,
+// or a request the manager refused; what() carries the remote type name and message.
+class RemoteError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A Pool worker died (killed, crashed or exited) while it held a task; the task fails with this
+// (CPython's Pool hangs forever here). what() names the pid and the exit code or signal.
+class WorkerLostError : public Error {
  public:
   using Error::Error;
 };

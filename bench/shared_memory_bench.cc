@@ -1,0 +1,107 @@
+// shared_counter/Value_lock: two processes increment one Value<int64_t> under its lock; time per
+// increment. lock_uncontended/acquire_release: one Lock, nobody else. bulk_array/child_read: a
+// child sums a 64 MiB RawArray; bytes per second. Each run checks its result.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "core/multiproc.h"
+#include "platform/pipe.h"
+
+namespace multiproc {
+namespace {
+
+void IncrementMany(Value<int64_t> counter, int64_t times) {
+  for (int64_t i = 0; i < times; ++i) {
+    std::lock_guard<Lock> hold(counter.get_lock());
+    counter.get_obj().set(counter.get_obj().get() + 1);
+  }
+}
+
+// Manual time per increment: the two children's wall time divided by the increments.
+void SharedCounterValueLock(benchmark::State& state) {
+  const int64_t per_child = state.range(0);
+  Context context = get_context();
+  for (auto _ : state) {
+    Value<int64_t> counter(0);
+    auto began = std::chrono::steady_clock::now();
+    Process first = context.process(IncrementMany, counter, per_child);
+    Process second = context.process(IncrementMany, counter, per_child);
+    first.start();
+    second.start();
+    first.join();
+    second.join();
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
+    if (counter.get() != 2 * per_child) {
+      state.SkipWithError("lost updates under the lock");
+      return;
+    }
+    state.SetIterationTime(elapsed.count() / static_cast<double>(2 * per_child));
+  }
+}
+
+void LockUncontended(benchmark::State& state) {
+  Lock lock;
+  for (auto _ : state) {
+    lock.acquire();
+    lock.release();
+  }
+}
+
+void SumArray(RawArray<int64_t> array, platform::OwnedHandle report) {
+  auto began = std::chrono::steady_clock::now();
+  int64_t sum = 0;
+  for (int64_t value : array.span()) sum += value;
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
+  std::string text = std::to_string(sum) + " " + std::to_string(elapsed.count());
+  (void)platform::WriteAll(report.get(),
+                           {reinterpret_cast<const std::byte*>(text.data()), text.size()});
+}
+
+// Manual time: the child's own read loop, per byte (reported as bytes per second).
+void BulkArrayChildRead(benchmark::State& state) {
+  const size_t count = (size_t{64} << 20) / sizeof(int64_t);
+  RawArray<int64_t> array(count);
+  int64_t expected = 0;
+  for (size_t i = 0; i < count; ++i) {
+    array[i] = static_cast<int64_t>(i & 1023);
+    expected += static_cast<int64_t>(i & 1023);
+  }
+  Context context = get_context();
+  for (auto _ : state) {
+    absl::StatusOr<platform::PipePair> pipe = platform::CreateSimplexPipe();
+    Process child = context.process(SumArray, array, std::move(pipe->second));
+    child.start();
+    std::string reply(64, '\0');
+    absl::StatusOr<size_t> got = platform::ReadSome(
+        pipe->first.get(), {reinterpret_cast<std::byte*>(reply.data()), reply.size()});
+    child.join();
+    long long sum = 0;
+    double seconds = 0;
+    if (!got.ok() || std::sscanf(reply.c_str(), "%lld %lf", &sum, &seconds) != 2 ||
+        sum != expected) {
+      state.SkipWithError("child read a wrong sum");
+      return;
+    }
+    state.SetIterationTime(seconds);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * count * sizeof(int64_t)));
+}
+
+BENCHMARK(SharedCounterValueLock)
+    ->Name("shared_counter/Value_lock/multiproc")
+    ->Arg(200000)
+    ->UseManualTime()
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK(LockUncontended)
+    ->Name("lock_uncontended/acquire_release/multiproc")
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK(BulkArrayChildRead)
+    ->Name("bulk_array/child_read/multiproc")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace multiproc
