@@ -2,11 +2,14 @@
 """Merges Google Benchmark JSON (multiproc and floors) with the CPython peer's rows into
 results.json, report.md and report.png.
 
-    make_report.py OUT_DIR CPYTHON_JSON BENCHMARK_JSON...
+    make_report.py [--platform-note TEXT] OUT_DIR CPYTHON_JSON BENCHMARK_JSON...
 
-Benchmark names are workload/variant/impl[/...]; impl is multiproc or floor. The floor of a
-variant without its own floor row is the one named in FLOOR_OF (the forkserver is compared with
-the fork floor, as its target says).
+Benchmark names are workload/variant/impl[/...]; impl is multiproc or floor. A benchmark that
+sets items or bytes processed reports a rate (items/s, MiB/s: higher is better); one with a
+`uss_bytes` counter reports memory (MiB); any other reports time per operation in its
+workload's unit (lower is better). The floor of a variant without its own floor row is the one
+named in FLOOR_OF (the forkserver is compared with the fork floor, as its target says).
+CPYTHON_JSON may be "-" when there is no CPython to compare with (the Wine run).
 """
 import json
 import os
@@ -15,11 +18,30 @@ import subprocess
 import sys
 
 FLOOR_OF = {("start_join", "forkserver"): ("start_join", "fork")}
-# Rows every run must produce (workload, variant, impl); grows with each feature.
-EXPECTED_ROWS = [("start_join", variant, impl)
-                 for variant in ("fork", "spawn", "forkserver") for impl in ("multiproc", "cpython")]
-EXPECTED_ROWS += [("start_join", "fork", "floor"), ("start_join", "spawn", "floor")]
-TIME_UNITS_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+TIME_UNIT_OF = {"start_join": "ms", "shared_counter": "ns", "lock_uncontended": "ns"}
+DEFAULT_TIME_UNIT = "us"
+SECONDS_PER = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+HIGHER_IS_BETTER = {"items/s", "MiB/s"}
+
+# Rows every full run must produce (workload, variant, impl); grows with each feature.
+CPYTHON_WORKLOADS = [
+    ("start_join", "fork"), ("start_join", "spawn"), ("start_join", "forkserver"),
+    ("shared_counter", "Value_lock"), ("shared_counter", "Manager_Value"),
+    ("bulk_array", "child_read"), ("pipe_pingpong", "64B"), ("pipe_throughput", "1MiB"),
+    ("pipe_throughput", "64B"), ("queue_throughput", "Queue_64B"),
+    ("queue_throughput", "JoinableQueue_64B"), ("queue_throughput", "Manager_Queue_64B"),
+    ("manager_ops", "dict_set_get"), ("manager_ops", "list_append"),
+    ("manager_ops", "namespace_set_get"), ("pool", "apply_async_get"),
+    ("pool", "map_chunksize_1"), ("pool", "map_default_chunksize"),
+    ("cow_memory", "fork_child_uss")]
+MULTIPROC_ROWS = [
+    ("start_join", "fork", "multiproc"), ("start_join", "spawn", "multiproc"),
+    ("start_join", "forkserver", "multiproc"), ("start_join", "fork", "floor"),
+    ("start_join", "spawn", "floor"),
+    ("shared_counter", "Value_lock", "multiproc"), ("shared_counter", "Value_lock", "floor"),
+    ("lock_uncontended", "acquire_release", "multiproc"),
+    ("bulk_array", "child_read", "multiproc"), ("bulk_array", "child_read", "floor")]
+POSIX_ONLY_IMPLS = {"floor", "cpython"}
 
 
 def benchmark_rows(path):
@@ -32,104 +54,154 @@ def benchmark_rows(path):
         if entry.get("error_occurred"):
             raise SystemExit(f"benchmark {entry['name']} failed: {entry.get('error_message')}")
         workload, variant, impl = entry["name"].split("/")[:3]
-        value = entry["real_time"] * TIME_UNITS_TO_MS[entry["time_unit"]]
+        if "items_per_second" in entry:
+            value, unit = entry["items_per_second"], "items/s"
+        elif "bytes_per_second" in entry:
+            value, unit = entry["bytes_per_second"] / (1 << 20), "MiB/s"
+        elif "uss_bytes" in entry:
+            value, unit = entry["uss_bytes"] / (1 << 20), "MiB"
+        else:
+            unit = TIME_UNIT_OF.get(workload, DEFAULT_TIME_UNIT)
+            value = entry["real_time"] * SECONDS_PER[entry["time_unit"]] / SECONDS_PER[unit]
         rows.append({"workload": workload, "variant": variant, "impl": impl,
-                     "value": value, "unit": "ms", "samples": entry["iterations"]})
+                     "value": value, "unit": unit, "samples": entry["iterations"]})
     return rows
 
 
-def machine_description():
+def machine_description(platform_note):
     compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout
-    return (f"{os.cpu_count()} cores, Linux {platform.release()}, "
-            f"{compiler.splitlines()[0] if compiler else 'unknown compiler'}, "
-            f"CPython {platform.python_version()}")
+    text = (f"{os.cpu_count()} cores, Linux {platform.release()}, "
+            f"{compiler.splitlines()[0] if compiler else 'unknown compiler'}")
+    return f"{text}, {platform_note}" if platform_note else text
 
 
 def find(rows, workload, variant, impl):
     for row in rows:
         if (row["workload"], row["variant"], row["impl"]) == (workload, variant, impl):
-            return row["value"]
+            return row
     return None
 
 
-def ratio(numerator, denominator):
-    if numerator is None or denominator is None or denominator == 0:
-        return "n/a"
-    return f"{numerator / denominator:.2f}x"
+def speed_ratio(ours, theirs):
+    """How many times better `ours` is than `theirs` (faster, or less memory; below 1: worse)."""
+    if ours is None or theirs is None:
+        return None
+    if ours["unit"] in HIGHER_IS_BETTER:
+        return ours["value"] / theirs["value"]
+    return theirs["value"] / ours["value"]
 
 
-def write_markdown(rows, path):
-    lines = ["# multiproc benchmark report", "", f"Machine: {machine_description()}", "",
-             "Lower is better for times. Ratios: multiproc/floor (how close to the bare system "
-             "calls) and CPython/multiproc (how much faster than Python's multiprocessing).", ""]
-    workloads = sorted({row["workload"] for row in rows})
-    for workload in workloads:
+def floor_row(rows, workload, variant):
+    key = FLOOR_OF.get((workload, variant), (workload, variant))
+    return find(rows, key[0], key[1], "floor"), key
+
+
+def write_markdown(rows, path, platform_note):
+    lines = ["# multiproc benchmark report", "",
+             f"Machine: {machine_description(platform_note)}", "",
+             "Each figure comes from one run: multiproc, the raw floor (the same workload on bare "
+             "system calls) and CPython's multiprocessing doing the same work. Times are per "
+             "operation (lower is better); rates are items or MiB per second (higher is "
+             "better); memory is a child's private memory. *of floor*: multiproc's speed as a "
+             "fraction of the floor's (1.00 = as fast as the bare system calls; for times it is "
+             "floor/multiproc). *vs CPython*: how many times faster than CPython (for memory: how many "
+             "times less).", ""]
+    for workload in sorted({row["workload"] for row in rows}):
         lines += [f"## {workload}", "",
-                  "| variant | multiproc | CPython | floor | multiproc/floor | CPython/multiproc |",
-                  "|---|---|---|---|---|---|"]
-        variants = sorted({r["variant"] for r in rows if r["workload"] == workload})
-        for variant in variants:
+                  "| variant | unit | multiproc | CPython | floor | of floor | vs CPython |",
+                  "|---|---|---|---|---|---|---|"]
+        for variant in sorted({r["variant"] for r in rows if r["workload"] == workload}):
             ours = find(rows, workload, variant, "multiproc")
             theirs = find(rows, workload, variant, "cpython")
-            floor_key = FLOOR_OF.get((workload, variant), (workload, variant))
-            floor = find(rows, *floor_key, "floor")
-            cell = lambda v: "n/a" if v is None else f"{v:.3f} ms"
-            floor_text = cell(floor) + ("" if floor_key == (workload, variant)
-                                        else f" ({floor_key[1]})")
-            lines.append(f"| {variant} | {cell(ours)} | {cell(theirs)} | {floor_text} | "
-                         f"{ratio(ours, floor)} | {ratio(theirs, ours)} |")
+            floor, floor_key = floor_row(rows, workload, variant)
+            unit = next(r["unit"] for r in (ours, theirs, floor) if r is not None)
+            value = lambda r: "n/a" if r is None else f"{r['value']:.4g}"
+            floor_text = value(floor) + ("" if floor is None or floor_key == (workload, variant)
+                                         else f" ({floor_key[1]})")
+            of_floor = speed_ratio(ours, floor)
+            versus = speed_ratio(ours, theirs)
+            ratio = lambda r: "n/a" if r is None else f"{r:.2f}x"
+            lines.append(f"| {variant} | {unit} | {value(ours)} | {value(theirs)} | "
+                         f"{floor_text} | {ratio(of_floor)} | {ratio(versus)} |")
         lines.append("")
     with open(path, "w") as handle:
         handle.write("\n".join(lines))
 
 
-def write_chart(rows, path):
+def write_chart(rows, path, platform_note):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as pyplot
 
-    labels = sorted({(r["workload"], r["variant"]) for r in rows})
+    panels = [("time per operation, µs (lower is better)", lambda u: u in SECONDS_PER,
+               lambda r: r["value"] * SECONDS_PER[r["unit"]] / 1e-6),
+              ("items per second (higher is better)", lambda u: u == "items/s",
+               lambda r: r["value"]),
+              ("MiB per second (higher is better)", lambda u: u == "MiB/s",
+               lambda r: r["value"]),
+              ("child private memory, MiB (lower is better)", lambda u: u == "MiB",
+               lambda r: r["value"])]
+    panels = [p for p in panels if any(p[1](r["unit"]) for r in rows)]
     impls = ["multiproc", "cpython", "floor"]
     colors = {"multiproc": "#1f77b4", "cpython": "#ff7f0e", "floor": "#7f7f7f"}
-    figure, axes = pyplot.subplots(figsize=(max(6, 1.6 * len(labels)), 4.5))
-    width = 0.8 / len(impls)
-    for index, impl in enumerate(impls):
-        values = []
-        for workload, variant in labels:
-            key = (workload, variant) if impl != "floor" else FLOOR_OF.get(
-                (workload, variant), (workload, variant))
-            values.append(find(rows, key[0], key[1], impl) or 0)
-        positions = [i + (index - 1) * width for i in range(len(labels))]
-        axes.bar(positions, values, width, label=impl, color=colors[impl])
-    axes.set_xticks(range(len(labels)))
-    axes.set_xticklabels([f"{w}\n{v}" for w, v in labels])
-    axes.set_yscale("log")
-    axes.set_ylabel("milliseconds per operation (log scale, lower is better)")
-    axes.set_title("multiproc vs CPython multiprocessing vs raw floor")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure, axes_list = pyplot.subplots(len(panels), 1, figsize=(13, 4.2 * len(panels)),
+                                        squeeze=False)
+    for axes, (title, wanted, scale) in zip(axes_list[:, 0], panels):
+        labels = sorted({(r["workload"], r["variant"]) for r in rows if wanted(r["unit"])})
+        width = 0.8 / len(impls)
+        for index, impl in enumerate(impls):
+            values = []
+            for workload, variant in labels:
+                row = (floor_row(rows, workload, variant)[0] if impl == "floor"
+                       else find(rows, workload, variant, impl))
+                values.append(scale(row) if row is not None else 0)
+            positions = [i + (index - 1) * width for i in range(len(labels))]
+            axes.bar(positions, values, width, label=impl, color=colors[impl])
+        axes.set_xticks(range(len(labels)))
+        axes.set_xticklabels([f"{w}\n{v}" for w, v in labels], fontsize=8)
+        axes.set_yscale("log")
+        axes.set_title(title)
+        axes.legend(fontsize=8)
+    figure.suptitle("multiproc vs CPython multiprocessing vs raw floor"
+                    + (f" ({platform_note})" if platform_note else ""))
+    figure.tight_layout(rect=(0, 0, 1, 0.97))
+    figure.savefig(path, dpi=100)
+
+
+def expected_rows(with_cpython):
+    expected = list(MULTIPROC_ROWS)
+    if with_cpython:
+        expected += [(w, v, "cpython") for w, v in CPYTHON_WORKLOADS]
+    else:  # no floors and no CPython under Wine, and no fork
+        expected = [r for r in expected if r[2] not in POSIX_ONLY_IMPLS and
+                    r[1] not in ("fork", "forkserver")]
+    return expected
 
 
 def main():
-    out_dir, cpython_json, benchmark_jsons = sys.argv[1], sys.argv[2], sys.argv[3:]
+    arguments = sys.argv[1:]
+    platform_note = ""
+    if arguments[:1] == ["--platform-note"]:
+        platform_note, arguments = arguments[1], arguments[2:]
+    out_dir, cpython_json, benchmark_jsons = arguments[0], arguments[1], arguments[2:]
     rows = []
     for path in benchmark_jsons:
         rows += benchmark_rows(path)
-    with open(cpython_json) as handle:
-        rows += json.load(handle)
+    if cpython_json != "-":
+        with open(cpython_json) as handle:
+            rows += json.load(handle)
     bad = [r for r in rows if not r["value"] > 0]
     if bad:
         raise SystemExit(f"non-positive results: {bad}")
     present = {(r["workload"], r["variant"], r["impl"]) for r in rows}
-    missing = [row for row in EXPECTED_ROWS if row not in present]
+    missing = [row for row in expected_rows(cpython_json != "-") if row not in present]
     if missing:
         raise SystemExit(f"missing result rows: {missing}")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "results.json"), "w") as handle:
         json.dump(rows, handle, indent=1)
-    write_markdown(rows, os.path.join(out_dir, "report.md"))
-    write_chart(rows, os.path.join(out_dir, "report.png"))
+    write_markdown(rows, os.path.join(out_dir, "report.md"), platform_note)
+    write_chart(rows, os.path.join(out_dir, "report.png"), platform_note)
     print(f"[report] {len(rows)} rows -> {out_dir}/results.json, report.md, report.png")
 
 
