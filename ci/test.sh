@@ -62,6 +62,16 @@ linux_cell() {
   record_cell "$name" "$status" "$build/junit.xml" $((SECONDS - started))
 }
 
+# Builds the consumer with the compiler and pkg-config alone (no CMake) and runs it.
+pkg_config_consumer() {
+  local prefix=$1 build=$2 flags
+  flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig" \
+    pkg-config --cflags --libs --static multiproc) || return 1
+  # shellcheck disable=SC2086  # pkg-config output is a list of words
+  c++ -o "$build/pkg-config-consumer" "$ROOT/tests/consumer/main.cc" $flags \
+    && "$build/pkg-config-consumer" >/dev/null && echo "[consumer] pkg-config build ran: ok"
+}
+
 consumer_cell() {
   local build=$BUILD_ROOT/consumer started=$SECONDS status=0
   local prefix=$build/prefix
@@ -74,7 +84,8 @@ consumer_cell() {
     && cmake -S "$ROOT/tests/consumer" -B "$build/app" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
       >/dev/null \
     && cmake --build "$build/app" \
-    && (cd "$build/app" && ctest --output-on-failure --output-junit junit.xml) || status=$?
+    && (cd "$build/app" && ctest --output-on-failure --output-junit junit.xml) \
+    && pkg_config_consumer "$prefix" "$build" || status=$?
   record_cell consumer "$status" "$build/app/junit.xml" $((SECONDS - started))
 }
 
