@@ -32,11 +32,14 @@
 #include <concepts>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "core/bounded_loads.h"
 #include "core/errors.h"
 #include "core/handle_table.h"
 #include "core/shared_heap.h"
@@ -58,14 +61,19 @@ class OutputArchive : public cereal::PortableBinaryOutputArchive {
   HandleTable& handles_;
 };
 
-class InputArchive : public cereal::PortableBinaryInputArchive {
+class InputArchive : public cereal::PortableBinaryInputArchive, public RemainingBytes {
  public:
   InputArchive(HandleTable& handles, std::istream& stream)
-      : cereal::PortableBinaryInputArchive(stream), handles_(handles) {}
+      : cereal::PortableBinaryInputArchive(stream), handles_(handles), stream_(stream) {}
   HandleTable& handles() { return handles_; }
+  uint64_t remaining() const override {
+    std::streamsize available = stream_.rdbuf()->in_avail();
+    return available > 0 ? static_cast<uint64_t>(available) : 0;
+  }
 
  private:
   HandleTable& handles_;
+  std::istream& stream_;
 };
 
 // Serializes `values` in order; their handles are added to `handles`.
@@ -90,6 +98,13 @@ void Decode(const std::string& bytes, HandleTable& handles, T&... values) {
   } catch (const cereal::Exception& error) {
     throw SerializationError(
         absl::StrCat("cannot decode ", bytes.size(), " bytes: ", error.what()));
+  } catch (const std::length_error& error) {  // a size no container can have
+    throw SerializationError(
+        absl::StrCat("cannot decode ", bytes.size(), " bytes: ", error.what()));
+  } catch (const std::bad_alloc&) {
+    throw SerializationError(
+        absl::StrCat("cannot decode ", bytes.size(),
+                     " bytes: a size prefix asks for more memory than there is"));
   }
   if (stream.peek() != std::istringstream::traits_type::eof()) {
     throw SerializationError(
@@ -134,6 +149,12 @@ std::tuple<T...> DecodeArguments(const std::string& bytes, HandleTable& handles)
   } catch (const cereal::Exception& error) {
     throw SerializationError(
         absl::StrCat("cannot decode the arguments (", bytes.size(), " bytes): ", error.what()));
+  } catch (const std::length_error& error) {
+    throw SerializationError(
+        absl::StrCat("cannot decode the arguments (", bytes.size(), " bytes): ", error.what()));
+  } catch (const std::bad_alloc&) {
+    throw SerializationError(absl::StrCat("cannot decode the arguments (", bytes.size(),
+                                          " bytes): a size asks for more memory than there is"));
   }
 }
 

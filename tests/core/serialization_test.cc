@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -44,6 +45,62 @@ TEST(Serialization, TypeMismatchIsASerializationError) {
   int64_t wider = 0;
   EXPECT_THROW(Decode(Encode(handles, std::string("abc")), handles, wider), SerializationError)
       << "leftover bytes must not pass silently";
+}
+
+// A message whose size prefix claims far more elements than it has bytes: cereal would resize
+// the container first. The decoder must refuse before allocating (under ASan an attempt to
+// allocate this much aborts the test).
+std::string HostileSizePrefix(uint64_t claimed) {
+  HandleTable handles;
+  std::string bytes = Encode(handles, std::string("abc"));
+  // Portable binary: one byte of endianness, then the 8-byte size prefix, little-endian.
+  for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>((claimed >> (8 * i)) & 0xff);
+  return bytes;
+}
+
+TEST(Serialization, AHugeStringSizePrefixIsRefusedBeforeAllocating) {
+  HandleTable handles;
+  std::string back;
+  EXPECT_THROW(Decode(HostileSizePrefix(uint64_t{1} << 40), handles, back), SerializationError);
+  EXPECT_THROW(Decode(HostileSizePrefix(~uint64_t{0}), handles, back), SerializationError);
+  EXPECT_TRUE(back.empty());
+  // 256 MiB would be allocatable: only the bound tells this refusal from a failed read after it.
+  try {
+    Decode(HostileSizePrefix(uint64_t{1} << 28), handles, back);
+    ADD_FAILURE() << "decoded a string longer than its message";
+  } catch (const SerializationError& error) {
+    EXPECT_NE(std::string(error.what()).find("bytes left in the message"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(Serialization, AHugeVectorSizePrefixIsRefusedBeforeAllocating) {
+  HandleTable handles;
+  std::vector<int64_t> numbers;
+  std::vector<std::string> texts;
+  EXPECT_THROW(Decode(HostileSizePrefix(uint64_t{1} << 37), handles, numbers), SerializationError);
+  EXPECT_THROW(Decode(HostileSizePrefix(uint64_t{1} << 37), handles, texts), SerializationError);
+  EXPECT_THROW(
+      (DecodeArguments<std::vector<double>>(HostileSizePrefix(uint64_t{1} << 36), handles)),
+      SerializationError);
+}
+
+TEST(Serialization, BoundedLoadsKeepTheWireFormat) {
+  HandleTable handles;
+  std::vector<std::string> texts = {"", "a", std::string(1000, 'z')};
+  std::vector<int16_t> numbers = {1, -2, 300};
+  std::vector<bool> flags = {true, false, true};
+  std::vector<std::monostate> empties(5);
+  std::string bytes = Encode(handles, texts, numbers, flags, empties);
+  decltype(texts) texts_back;
+  decltype(numbers) numbers_back;
+  decltype(flags) flags_back;
+  decltype(empties) empties_back;
+  Decode(bytes, handles, texts_back, numbers_back, flags_back, empties_back);
+  EXPECT_EQ(texts_back, texts);
+  EXPECT_EQ(numbers_back, numbers);
+  EXPECT_EQ(flags_back, flags);
+  EXPECT_EQ(empties_back.size(), 5u);
 }
 
 TEST(Serialization, HandlesTravelAsReferencesIntoTheTable) {

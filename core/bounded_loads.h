@@ -1,0 +1,77 @@
+// Loads of sized containers that never allocate more than the message could hold. cereal resizes
+// a std::string or std::vector to the size prefix it reads *before* reading the elements, so a
+// corrupt or hostile message (a bootstrap payload, a queue item, a connection message, a manager
+// request) could make the receiver allocate gigabytes. These overloads, picked by overload
+// resolution over cereal's own for the archives serialization.h constructs, first check the
+// prefix against the bytes left in the message and throw cereal::Exception (SerializationError
+// at the public API) when it cannot be true. Every element takes at least one byte on the wire.
+#ifndef MULTIPROC_CORE_BOUNDED_LOADS_H_
+#define MULTIPROC_CORE_BOUNDED_LOADS_H_
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/cereal.hpp>
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace multiproc::internal {
+
+// Implemented by the input archive serialization.h constructs: the bytes not yet decoded.
+class RemainingBytes {
+ public:
+  virtual std::uint64_t remaining() const = 0;
+
+ protected:
+  ~RemainingBytes() = default;
+};
+
+// Throws unless `count` elements of at least `element_bytes` bytes each can follow. Archives
+// built elsewhere (none in multiproc) are not checked.
+inline void RequireRoomFor(cereal::PortableBinaryInputArchive& archive, std::uint64_t count,
+                           std::uint64_t element_bytes) {
+  const auto* known = dynamic_cast<const RemainingBytes*>(&archive);
+  if (known == nullptr) return;
+  std::uint64_t remaining = known->remaining();
+  if (element_bytes != 0 && count > remaining / element_bytes) {
+    throw cereal::Exception("a size prefix of " + std::to_string(count) +
+                            " elements is larger than the " + std::to_string(remaining) +
+                            " bytes left in the message");
+  }
+}
+
+}  // namespace multiproc::internal
+
+namespace cereal {
+
+template <class CharT, class Traits, class Alloc>
+void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive,
+                               std::basic_string<CharT, Traits, Alloc>& text) {
+  size_type size = 0;
+  archive(make_size_tag(size));
+  multiproc::internal::RequireRoomFor(archive, size, sizeof(CharT));
+  text.resize(static_cast<std::size_t>(size));
+  archive(binary_data(text.data(), static_cast<std::size_t>(size) * sizeof(CharT)));
+}
+
+template <class T, class Alloc>
+requires(!std::is_same_v<T, bool>) void CEREAL_LOAD_FUNCTION_NAME(
+    PortableBinaryInputArchive& archive, std::vector<T, Alloc>& vector) {
+  size_type size = 0;
+  archive(make_size_tag(size));
+  if constexpr (std::is_arithmetic_v<T>) {
+    multiproc::internal::RequireRoomFor(archive, size, sizeof(T));
+    vector.resize(static_cast<std::size_t>(size));
+    archive(binary_data(vector.data(), static_cast<std::size_t>(size) * sizeof(T)));
+  } else {
+    // Empty types may take no bytes at all; they cost no memory worth bounding beyond this.
+    multiproc::internal::RequireRoomFor(archive, size, std::is_empty_v<T> ? 0 : 1);
+    vector.resize(static_cast<std::size_t>(size));
+    for (T& element : vector) archive(element);
+  }
+}
+
+}  // namespace cereal
+
+#endif  // MULTIPROC_CORE_BOUNDED_LOADS_H_
