@@ -7,13 +7,14 @@
 #
 # Cells: linux-release, linux-asan-ubsan, linux-tsan, consumer (find_package from an install
 # prefix), bench-quick (ci/bench.sh --quick: every report row present, positive and
-# self-checked), windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
+# self-checked), fuzz-smoke (ci/fuzz.sh: every libFuzzer target for 20 s under ASan/UBSan),
+# windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
 # Exits non-zero if any cell fails or runs zero tests.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${MULTIPROC_BUILD_ROOT:-$ROOT/build}
 JOBS=${JOBS:-$(nproc)}
-ALL_CELLS=linux-release,linux-asan-ubsan,linux-tsan,consumer,bench-quick,windows-wine
+ALL_CELLS=linux-release,linux-asan-ubsan,linux-tsan,consumer,bench-quick,fuzz-smoke,windows-wine
 CELLS=$ALL_CELLS
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -107,6 +108,24 @@ bench_cell() {
   total_failed=$((total_failed + failed))
 }
 
+fuzz_cell() {
+  local started=$SECONDS status=0 passed=0 failed=0
+  echo "=== cell fuzz-smoke"
+  bash "$ROOT/ci/fuzz.sh" --seconds 20 >"$BUILD_ROOT/fuzz-smoke.log" 2>&1 || status=$?
+  grep -E '^fuzz ' "$BUILD_ROOT/fuzz-smoke.log"
+  read -r passed failed <<<"$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+    "$BUILD_ROOT/fuzz-smoke.log")"
+  passed=${passed:-0}
+  failed=${failed:-0}
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; tail -30 "$BUILD_ROOT/fuzz-smoke.log"; fi
+  local verdict=ok
+  if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then verdict=FAILED; any_cell_failed=1; fi
+  summaries+=("$(printf 'cell %-17s %s: %d passed, %d failed, 0 skipped (%d s; one per fuzzer)' \
+    fuzz-smoke "$verdict" "$passed" "$failed" $((SECONDS - started)))")
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+}
+
 windows_cell() {
   local build=$BUILD_ROOT/windows-wine started=$SECONDS status=0
   echo "=== cell windows-wine"
@@ -130,6 +149,7 @@ wants linux-tsan && linux_cell linux-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 CTEST_PREFIX=""
 wants consumer && consumer_cell
 wants bench-quick && bench_cell
+wants fuzz-smoke && fuzz_cell
 wants windows-wine && windows_cell
 
 echo

@@ -5,6 +5,8 @@
 // resolution over cereal's own for the archives serialization.h constructs, first check the
 // prefix against the bytes left in the message and throw cereal::Exception (SerializationError
 // at the public API) when it cannot be true. Every element takes at least one byte on the wire.
+// A bool is checked too: cereal copies the received byte into it, and any byte but 0 or 1 would
+// be undefined behaviour.
 #ifndef MULTIPROC_CORE_BOUNDED_LOADS_H_
 #define MULTIPROC_CORE_BOUNDED_LOADS_H_
 
@@ -53,6 +55,28 @@ void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive,
   multiproc::internal::RequireRoomFor(archive, size, sizeof(CharT));
   text.resize(static_cast<std::size_t>(size));
   archive(binary_data(text.data(), static_cast<std::size_t>(size) * sizeof(CharT)));
+}
+
+inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive, bool& flag) {
+  std::uint8_t byte = 0;
+  archive(byte);
+  if (byte > 1)
+    throw cereal::Exception("a bool must be sent as 0 or 1, not " + std::to_string(byte));
+  flag = byte == 1;
+}
+
+template <class Alloc>
+void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive,
+                               std::vector<bool, Alloc>& flags) {
+  size_type size = 0;
+  archive(make_size_tag(size));
+  multiproc::internal::RequireRoomFor(archive, size, 1);
+  flags.resize(static_cast<std::size_t>(size));
+  for (auto&& flag : flags) {
+    bool value = false;
+    archive(value);
+    flag = value;
+  }
 }
 
 template <class T, class Alloc>

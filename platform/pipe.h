@@ -9,6 +9,8 @@
 #define MULTIPROC_PLATFORM_PIPE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +38,11 @@ absl::StatusOr<size_t> ReadSome(NativeHandle pipe_end, absl::Span<std::byte> buf
 
 // Fills `buffer` completely. OutOfRange if the stream ends first (nothing read, or part of it).
 absl::Status ReadExact(NativeHandle pipe_end, absl::Span<std::byte> buffer);
+
+// Appends exactly `length` bytes to `bytes`, growing it only as they arrive, so that a corrupt
+// or hostile length prefix costs no more memory than the bytes actually sent. OutOfRange if the
+// stream ends first.
+absl::Status ReadAppending(NativeHandle pipe_end, uint64_t length, std::string& bytes);
 
 // True once a read would not block: data is waiting or the stream has ended. False when `timeout`
 // (absl::InfiniteDuration() to block, absl::ZeroDuration() to poll) expires first.

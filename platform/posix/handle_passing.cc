@@ -107,9 +107,7 @@ absl::StatusOr<HandleMessage> ReceiveHandleMessage(NativeHandle channel) {
                                             " handles announced, ", result.handles.size(),
                                             " received, body ", header.body_length, " bytes"));
   }
-  result.bytes.resize(header.body_length);
-  if (absl::Status status = ReadExact(
-          channel, {reinterpret_cast<std::byte*>(result.bytes.data()), result.bytes.size()});
+  if (absl::Status status = ReadAppending(channel, header.body_length, result.bytes);
       !status.ok()) {
     return status;
   }

@@ -144,9 +144,7 @@ absl::StatusOr<HandleMessage> ReceiveHandleMessage(NativeHandle channel) {
   HandleMessage message;
   // The sender already put these handles in our table: they are ours to close from here on.
   for (int64_t value : values) message.handles.emplace_back(static_cast<NativeHandle>(value));
-  message.bytes.resize(body_length);
-  if (absl::Status status = ReadInto(channel, message.bytes.data(), message.bytes.size());
-      !status.ok()) {
+  if (absl::Status status = ReadAppending(channel, body_length, message.bytes); !status.ok()) {
     return status;
   }
   return message;

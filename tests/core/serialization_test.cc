@@ -85,6 +85,20 @@ TEST(Serialization, AHugeVectorSizePrefixIsRefusedBeforeAllocating) {
       SerializationError);
 }
 
+TEST(Serialization, ABoolByteOtherThanZeroOrOneIsASerializationError) {
+  HandleTable handles;
+  std::string bytes = Encode(handles, true, std::vector<bool>{false});
+  bool flag = false;
+  std::vector<bool> flags;
+  Decode(bytes, handles, flag, flags);
+  EXPECT_TRUE(flag);
+  bytes[1] = 2;  // after the endianness byte: the bool
+  EXPECT_THROW(Decode(bytes, handles, flag, flags), SerializationError);
+  bytes[1] = 1;
+  bytes.back() = 7;  // the vector's one element
+  EXPECT_THROW(Decode(bytes, handles, flag, flags), SerializationError);
+}
+
 TEST(Serialization, BoundedLoadsKeepTheWireFormat) {
   HandleTable handles;
   std::vector<std::string> texts = {"", "a", std::string(1000, 'z')};

@@ -75,6 +75,23 @@ TEST(Pipe, ReadExactReportsAStreamThatEndsEarly) {
   EXPECT_EQ(ReadExact(pipe->first.get(), buffer).code(), absl::StatusCode::kOutOfRange);
 }
 
+TEST(Pipe, ReadAppendingTakesExactlyTheLengthAndGrowsOnlyWithWhatArrives) {
+  absl::StatusOr<PipePair> pipe = CreateSimplexPipe();
+  ASSERT_TRUE(pipe.ok());
+  ASSERT_TRUE(WriteAll(pipe->second.get(), AsBytes("headbodyrest")).ok());
+  pipe->second.reset();
+  std::string bytes = "head";
+  ASSERT_TRUE(ReadAppending(pipe->first.get(), 0, bytes).ok());
+  ASSERT_TRUE(ReadAppending(pipe->first.get(), 4, bytes).ok());
+  EXPECT_EQ(bytes, "headhead");
+  ASSERT_TRUE(ReadAppending(pipe->first.get(), 4, bytes).ok());
+  EXPECT_EQ(bytes, "headheadbody");
+  // "rest" is all that is left: a length of 1 TiB must fail on the short stream, not allocate.
+  absl::Status status = ReadAppending(pipe->first.get(), uint64_t{1} << 40, bytes);
+  EXPECT_TRUE(absl::IsOutOfRange(status)) << status;
+  EXPECT_EQ(bytes, "headheadbody") << "a failed read leaves the bytes as they were";
+}
+
 TEST(Pipe, WritingToAClosedPeerIsAnErrorNotASignal) {
   for (bool duplex : {true, false}) {
     absl::StatusOr<PipePair> pipe = duplex ? CreateDuplexPipe() : CreateSimplexPipe();
