@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reads a ctest --output-junit report.
+"""Reads a ctest --output-junit report (or a GoogleTest --gtest_output=xml one).
 
 Line 1: "passed failed skipped" for the whole report (zeros if it is missing).
 Line 2: the conformance tests per start method, e.g. "fork 25/0/2 spawn 27/0/0", or "-" if none.
@@ -15,7 +15,8 @@ METHOD = re.compile(r"\.\w+/(fork|spawn|forkserver)\b")
 def outcome(case):
     if case.find("failure") is not None or case.find("error") is not None:
         return 1
-    if case.find("skipped") is not None or case.get("status") in ("notrun", "disabled"):
+    if (case.find("skipped") is not None or case.get("status") in ("notrun", "disabled")
+            or case.get("result") == "skipped"):
         return 2
     return 0
 

@@ -5,7 +5,8 @@
 #   ci/test.sh                         every cell
 #   ci/test.sh --cells linux-release,windows-wine
 #
-# Cells: linux-release, linux-asan-ubsan, linux-tsan, consumer (find_package from an install
+# Cells: linux-release, linux-stress (ci/stress.sh on the release build: resource growth and the
+# crash matrix), linux-asan-ubsan, linux-tsan, consumer (find_package from an install
 # prefix), bench-quick (ci/bench.sh --quick: every report row present, positive and
 # self-checked), fuzz-smoke (ci/fuzz.sh: every libFuzzer target for 20 s under ASan/UBSan),
 # windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
@@ -14,7 +15,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${MULTIPROC_BUILD_ROOT:-$ROOT/build}
 JOBS=${JOBS:-$(nproc)}
-ALL_CELLS=linux-release,linux-asan-ubsan,linux-tsan,consumer,bench-quick,fuzz-smoke,windows-wine
+ALL_CELLS=linux-release,linux-stress,linux-asan-ubsan,linux-tsan,consumer,bench-quick,fuzz-smoke,windows-wine
 CELLS=$ALL_CELLS
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -49,16 +50,29 @@ record_cell() {
   total_failed=$((total_failed + failed))
 }
 
+# What a test run may leave behind by mistake: named shared memory and semaphores in /dev/shm,
+# and multiproc's private socket directories in the temp directory.
+leftovers() {
+  { ls -A /dev/shm; ls -A "${TMPDIR:-/tmp}" | grep '^multiproc-'; } 2>/dev/null | sort
+}
+
 # linux_cell NAME CMAKE_ARGS...: configure, build and ctest one Linux configuration.
 linux_cell() {
   local name=$1; shift
   local build=$BUILD_ROOT/$name started=$SECONDS status=0
   echo "=== cell $name"
   rm -f "$build/junit.xml"
+  local before leaked
+  before=$(leftovers)
   cmake -S "$ROOT" -B "$build" -G Ninja "$@" >"$BUILD_ROOT/$name-configure.log" 2>&1 \
     && cmake --build "$build" -j"$JOBS" \
     && (cd "$build" && timeout 1200 $CTEST_PREFIX ctest --output-on-failure --timeout 180 \
           -j"$JOBS" --output-junit junit.xml) || status=$?
+  leaked=$(comm -13 <(echo "$before") <(leftovers))
+  if [ -n "$leaked" ]; then
+    echo "[$name] the tests left these behind (a leak):"; echo "$leaked"
+    [ "$status" -ne 0 ] || status=1
+  fi
   [ -s "$BUILD_ROOT/$name-configure.log" ] && [ "$status" -ne 0 ] && tail -30 "$BUILD_ROOT/$name-configure.log"
   record_cell "$name" "$status" "$build/junit.xml" $((SECONDS - started))
 }
@@ -71,6 +85,16 @@ pkg_config_consumer() {
   # shellcheck disable=SC2086  # pkg-config output is a list of words
   c++ -o "$build/pkg-config-consumer" "$ROOT/tests/consumer/main.cc" $flags \
     && "$build/pkg-config-consumer" >/dev/null && echo "[consumer] pkg-config build ran: ok"
+}
+
+stress_cell() {
+  local build=$BUILD_ROOT/linux-release started=$SECONDS status=0
+  echo "=== cell linux-stress"
+  rm -f "$build/stress.xml"
+  [ -d "$build" ] || cmake -S "$ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  bash "$ROOT/ci/stress.sh" "$build" >"$BUILD_ROOT/linux-stress.log" 2>&1 || status=$?
+  grep -E '^\[ *(OK|FAILED|SKIPPED) *\]' "$BUILD_ROOT/linux-stress.log" | tail -40
+  record_cell linux-stress "$status" "$build/stress.xml" $((SECONDS - started))
 }
 
 consumer_cell() {
@@ -137,6 +161,7 @@ windows_cell() {
 mkdir -p "$BUILD_ROOT"
 CTEST_PREFIX=""
 wants linux-release && linux_cell linux-release -DCMAKE_BUILD_TYPE=Release
+wants linux-stress && stress_cell
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 wants linux-asan-ubsan && linux_cell linux-asan-ubsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \

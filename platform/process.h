@@ -118,6 +118,10 @@ bool SupportsFork();
 // forking thread survives in the child, possibly holding other threads' locks).
 int CountThreads();
 
+// How many handles (POSIX: file descriptors) this process has open now; -1 if the OS cannot say.
+// For leak checks: the number must not grow over repeated start/join or pool cycles.
+int CountOpenHandles();
+
 // Forks; the child runs `child_main` and exits with its result without running atexit handlers or
 // static destructors. The child shares nothing new with the parent except what fork copies.
 // Unimplemented where SupportsFork() is false.

@@ -142,6 +142,16 @@ int CountThreads() {
   return threads > 0 ? threads : 1;
 }
 
+int CountOpenHandles() {
+  std::error_code error;
+  int open = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++open;
+  }
+  return error ? -1 : open - 1;  // the iterator's own descriptor is among them
+}
+
 absl::StatusOr<std::vector<std::string>> CurrentCommandLine() {
   std::ifstream file("/proc/self/cmdline", std::ios::binary);
   if (!file) return absl::UnavailableError("cannot read /proc/self/cmdline");

@@ -41,4 +41,9 @@ absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()>, bool) {
   return absl::UnimplementedError("Windows has no fork; use the 'spawn' start method");
 }
 
+int CountOpenHandles() {
+  DWORD count = 0;
+  return GetProcessHandleCount(GetCurrentProcess(), &count) ? static_cast<int>(count) : -1;
+}
+
 }  // namespace multiproc::platform
