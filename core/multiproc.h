@@ -22,6 +22,8 @@
 #include "core/event.h"
 #include "core/main_guard.h"
 #include "core/process.h"
+#include "core/shareable_list.h"
+#include "core/shared_memory.h"
 #include "core/sharedctypes.h"
 #include "core/start_method.h"
 #include "core/synchronize.h"
