@@ -1,6 +1,6 @@
 // Raw floors for shared_memory_bench on bare POSIX calls (see posix_floors.cc for why bench/ may
 // call the OS directly): a pthread process-shared mutex in a MAP_SHARED page, and memcpy out of
-// a shared mapping.
+// a shared mapping, and a bare fork() child reading an inherited buffer (its USS growth).
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "platform/memory_usage.h"
 
 namespace {
 
@@ -90,9 +91,63 @@ void BulkArrayMemcpyFloor(benchmark::State& state) {
   munmap(shared, bytes);
 }
 
+// What the fork child reports through its pipe.
+struct ChildReading {
+  int64_t growth;  // USS bytes added by reading
+  uint64_t sum;
+  double seconds;
+};
+
+// What a bare fork() child's read of an inherited 512 MiB buffer costs in time and USS.
+void CowMemoryForkChildUssFloor(benchmark::State& state) {
+  const size_t words = (size_t{512} << 20) / sizeof(uint64_t);
+  if (!multiproc::platform::UniqueSetSize().ok()) {
+    state.SkipWithError("needs /proc/self/smaps_rollup");
+    return;
+  }
+  std::vector<uint64_t> buffer(words);
+  for (size_t i = 0; i < words; ++i) buffer[i] = i;
+  double total_growth = 0;
+  for (auto _ : state) {
+    int fds[2];
+    if (pipe(fds) != 0) {
+      state.SkipWithError("pipe failed");
+      break;
+    }
+    if (fork() == 0) {
+      ChildReading result{};
+      uint64_t before = multiproc::platform::UniqueSetSize().value_or(0);
+      auto began = std::chrono::steady_clock::now();
+      for (uint64_t value : buffer) result.sum += value;
+      result.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      result.growth =
+          static_cast<int64_t>(multiproc::platform::UniqueSetSize().value_or(0) - before);
+      ssize_t written = write(fds[1], &result, sizeof(result));
+      _exit(written == sizeof(result) ? 0 : 1);
+    }
+    close(fds[1]);
+    ChildReading result{};
+    ssize_t got = read(fds[0], &result, sizeof(result));
+    close(fds[0]);
+    wait(nullptr);
+    if (got != sizeof(result) || result.sum != uint64_t{words} * (words - 1) / 2) {
+      state.SkipWithError("the fork child read a wrong checksum");
+      break;
+    }
+    total_growth += static_cast<double>(result.growth);
+    state.SetIterationTime(result.seconds);
+  }
+  state.counters["uss_bytes"] =
+      benchmark::Counter(total_growth, benchmark::Counter::kAvgIterations);
+}
+
 BENCHMARK(SharedCounterPthreadFloor)
     ->Name("shared_counter/Value_lock/floor")
     ->Arg(200000)
+    // Manual time is per increment: left to itself the library would ask for millions of
+    // iterations (process pairs) to fill its minimum time.
+    ->Iterations(5)
     ->UseManualTime()
     ->Unit(benchmark::kNanosecond);
 BENCHMARK(LockUncontendedPthreadFloor)
@@ -101,6 +156,11 @@ BENCHMARK(LockUncontendedPthreadFloor)
 BENCHMARK(BulkArrayMemcpyFloor)
     ->Name("bulk_array/child_read/floor")
     ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(CowMemoryForkChildUssFloor)
+    ->Name("cow_memory/fork_child_uss/floor")
+    ->UseManualTime()
+    ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

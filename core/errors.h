@@ -125,6 +125,18 @@ class OSError : public Error {
   using Error::Error;
 };
 
+// Python's FileExistsError: creating a named object (SharedMemory) whose name is taken.
+class FileExistsError : public OSError {
+ public:
+  using OSError::OSError;
+};
+
+// Python's FileNotFoundError: attaching to (or unlinking) a named object that does not exist.
+class FileNotFoundError : public OSError {
+ public:
+  using OSError::OSError;
+};
+
 // Thrown inside a child by multiproc::exit(code) (Python's sys.exit): the child ends with `code`.
 class SystemExit {
  public:

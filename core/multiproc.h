@@ -14,11 +14,16 @@
 #ifndef MULTIPROC_CORE_MULTIPROC_H_
 #define MULTIPROC_CORE_MULTIPROC_H_
 
+#include "core/barrier.h"
+#include "core/condition.h"
 #include "core/context.h"
 #include "core/current_process.h"
 #include "core/errors.h"
+#include "core/event.h"
 #include "core/main_guard.h"
 #include "core/process.h"
+#include "core/shareable_list.h"
+#include "core/shared_memory.h"
 #include "core/sharedctypes.h"
 #include "core/start_method.h"
 #include "core/synchronize.h"

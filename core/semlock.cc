@@ -60,11 +60,14 @@ uint32_t SemLock::RecursionCount() const { return IsMine() ? state().recursion.l
 
 int64_t SemLock::OwnerPid() const { return state().owner_pid.load(); }
 
+// Relaxed: taking the semaphore unit already ordered us after the previous owner, and only the
+// owner reads owner_thread and recursion. Sequentially consistent stores would cost a locked
+// instruction each on the uncontended path.
 void SemLock::BecomeOwner() {
   State& shared = state();
-  shared.owner_thread.store(ThreadToken());
-  shared.recursion.store(1);
-  shared.owner_pid.store(platform::CurrentProcessId());
+  shared.owner_thread.store(ThreadToken(), std::memory_order_relaxed);
+  shared.recursion.store(1, std::memory_order_relaxed);
+  shared.owner_pid.store(platform::CurrentProcessId(), std::memory_order_relaxed);
 }
 
 // The owner died holding the lock: its unit of the semaphore is gone with it, so the lock passes
@@ -81,11 +84,20 @@ bool SemLock::TryTakeOverFromDeadOwner() {
   return true;
 }
 
+bool SemLock::TakeUnit(absl::Duration timeout) {
+  if (!ValueOrThrow(semaphore_->Acquire(timeout), "acquiring a lock")) return false;
+  *owner_died_ = false;
+  if (OwnerIsTracked()) BecomeOwner();
+  return true;
+}
+
 bool SemLock::Acquire(bool block, std::optional<absl::Duration> timeout) {
   if (kind_ == Kind::kRecursiveLock && IsMine()) {
     state().recursion.fetch_add(1);
     return true;
   }
+  // Uncontended: one atomic operation, no clock read and no system call.
+  if (TakeUnit(absl::ZeroDuration())) return true;
   absl::Duration limit = !block                ? absl::ZeroDuration()
                          : timeout.has_value() ? std::max(*timeout, absl::ZeroDuration())
                                                : absl::InfiniteDuration();
@@ -95,12 +107,7 @@ bool SemLock::Acquire(bool block, std::optional<absl::Duration> timeout) {
     absl::Duration slice = OwnerIsTracked() ? std::min(kOwnerCheckInterval, deadline - absl::Now())
                                             : deadline - absl::Now();
     if (limit == absl::ZeroDuration() || slice < absl::ZeroDuration()) slice = absl::ZeroDuration();
-    bool acquired = ValueOrThrow(semaphore_->Acquire(slice), "acquiring a lock");
-    if (acquired) {
-      *owner_died_ = false;
-      if (OwnerIsTracked()) BecomeOwner();
-      return true;
-    }
+    if (TakeUnit(slice)) return true;
     if (OwnerIsTracked() && TryTakeOverFromDeadOwner()) {
       *owner_died_ = true;
       return true;
@@ -116,7 +123,12 @@ void SemLock::Release() {
     if (shared.recursion.fetch_sub(1) > 1) return;
   }
   int64_t previous_owner = 0;
-  if (OwnerIsTracked()) previous_owner = shared.owner_pid.exchange(0);
+  if (OwnerIsTracked()) {
+    // The holder alone writes here (and the semaphore's release below orders it), so no
+    // read-modify-write is needed.
+    previous_owner = shared.owner_pid.load(std::memory_order_relaxed);
+    shared.owner_pid.store(0, std::memory_order_relaxed);
+  }
   absl::Status status = semaphore_->Release();
   if (absl::IsOutOfRange(status)) {
     if (OwnerIsTracked()) shared.owner_pid.store(previous_owner);

@@ -54,6 +54,8 @@ class SemLock {
   SemLock(SharedBlock block, std::shared_ptr<platform::Semaphore> semaphore, Kind kind);
   State& state() const;
   bool TryTakeOverFromDeadOwner();
+  // Takes a unit of the semaphore within `timeout` and records the new owner.
+  bool TakeUnit(absl::Duration timeout);
   void BecomeOwner();
   bool OwnerIsTracked() const { return kind_ == Kind::kLock || kind_ == Kind::kRecursiveLock; }
 

@@ -29,9 +29,9 @@
 namespace multiproc {
 
 namespace internal {
-// The shared body of the four lock classes.
-template <SemLock::Kind kKind>
-class LockBase {
+// Python's acquire/release (and the C++ Lockable names) over one SemLock: the shared body of the
+// four lock classes and of Condition.
+class LockOperations {
  public:
   bool acquire(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
     return lock_.Acquire(block, timeout);
@@ -43,15 +43,26 @@ class LockBase {
   void unlock() { release(); }
   bool try_lock() { return acquire(false); }
 
+  // The shared lock itself, for Condition (which waits on and releases the very same lock).
+  const SemLock& semlock() const { return lock_; }
+
+ protected:
+  LockOperations() = default;
+  explicit LockOperations(SemLock lock) : lock_(std::move(lock)) {}
+  SemLock lock_;
+};
+
+template <SemLock::Kind kKind>
+class LockBase : public LockOperations {
+ public:
   template <typename Archive>
   void serialize(Archive& archive) {
     archive(lock_);
   }
 
  protected:
-  LockBase(uint32_t value, uint32_t maximum) : lock_(kKind, value, maximum) {}
-  explicit LockBase(SemLock lock) : lock_(std::move(lock)) {}
-  SemLock lock_;
+  LockBase(uint32_t value, uint32_t maximum) : LockOperations(SemLock(kKind, value, maximum)) {}
+  explicit LockBase(SemLock lock) : LockOperations(std::move(lock)) {}
 };
 }  // namespace internal
 

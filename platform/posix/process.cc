@@ -3,6 +3,7 @@
 #include "platform/process.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
@@ -202,7 +204,21 @@ absl::StatusOr<std::string> CurrentExecutablePath() {
   return std::string(path, static_cast<size_t>(length));
 }
 
-ProcessId CurrentProcessId() { return ::getpid(); }
+namespace {
+// getpid() is a system call (glibc stopped caching it), and lock owners record their pid on every
+// acquire; the cache is cleared in every fork child (pthread_atfork), which is what invalidates it.
+std::atomic<ProcessId> cached_process_id{0};
+void ForgetCachedProcessId() { cached_process_id.store(0, std::memory_order_relaxed); }
+}  // namespace
+
+ProcessId CurrentProcessId() {
+  ProcessId pid = cached_process_id.load(std::memory_order_relaxed);
+  if (pid != 0) return pid;
+  static const bool registered = ::pthread_atfork(nullptr, nullptr, ForgetCachedProcessId) == 0;
+  pid = ::getpid();
+  if (registered) cached_process_id.store(pid, std::memory_order_relaxed);
+  return pid;
+}
 
 void ExitImmediately(int exit_code) { ::_exit(exit_code); }
 

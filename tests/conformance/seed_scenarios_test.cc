@@ -1,8 +1,11 @@
 // The scenarios of the seed notes (shared/seeds) that concern processes, replayed under every
 // start method: 1 (seed 003: threads share a list, processes each get a copy), 5 (seed 002:
-// zombies are reaped by join/active_children) and 7 (seed 002: the main guard).
+// zombies are reaped by join/active_children), 6 (seed 000: copy-on-write and shared arrays
+// cost children no private memory) and 7 (seed 002: the main guard).
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -10,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "platform/memory_usage.h"
 #include "platform/process.h"
 #include "tests/conformance/conformance_support.h"
 
@@ -130,6 +134,93 @@ TEST_P(SeedScenario, ActiveChildrenListsRunningChildren) {
   child.kill();
   child.join();
   for (const Process& process : active_children()) EXPECT_NE(process.pid(), child.pid());
+}
+
+// Scenario 6 (seed 000). CPython's children copy the pages of objects they merely read, because
+// reading touches reference counts; C++ reads leave pages shared, so a child adds only the few
+// pages of its own stack and heap. Children report "<USS growth> <checksum>".
+constexpr size_t kInheritedBytes = size_t{512} << 20;
+constexpr int64_t kMaxPrivateGrowth = int64_t{32} << 20;
+const uint64_t* inherited_buffer = nullptr;  // set in the parent before fork
+
+uint64_t Checksum(const uint64_t* words, size_t count) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < count; ++i) sum += words[i];
+  return sum;
+}
+
+int64_t UssOrThrow() {
+  absl::StatusOr<uint64_t> uss = platform::UniqueSetSize();
+  if (!uss.ok()) throw OSError(std::string(uss.status().message()));
+  return static_cast<int64_t>(*uss);
+}
+
+void ReadInheritedBuffer(platform::OwnedHandle report) {
+  int64_t before = UssOrThrow();
+  uint64_t sum = Checksum(inherited_buffer, kInheritedBytes / sizeof(uint64_t));
+  Send(report, absl::StrCat(UssOrThrow() - before, " ", sum, ";"));
+}
+
+// Parses "<growth> <checksum>;" reports.
+std::vector<std::pair<int64_t, uint64_t>> ParseUsageReports(const std::string& text) {
+  std::vector<std::pair<int64_t, uint64_t>> reports;
+  for (size_t start = 0, end; (end = text.find(';', start)) != std::string::npos; start = end + 1) {
+    long long growth = 0;
+    unsigned long long sum = 0;
+    if (std::sscanf(text.substr(start, end - start).c_str(), "%lld %llu", &growth, &sum) == 2) {
+      reports.emplace_back(growth, sum);
+    }
+  }
+  return reports;
+}
+
+TEST_P(SeedScenario, ForkChildrenReadingAnInheritedBufferAddNoPrivateMemory) {
+  if (!IsFork()) GTEST_SKIP() << "only fork children inherit the parent's memory";
+  if (!platform::UniqueSetSize().ok()) GTEST_SKIP() << "no USS on this system (/proc)";
+  auto buffer = std::make_unique<uint64_t[]>(kInheritedBytes / sizeof(uint64_t));
+  for (size_t i = 0; i < kInheritedBytes / sizeof(uint64_t); ++i) buffer[i] = i;
+  inherited_buffer = buffer.get();
+  uint64_t expected = Checksum(buffer.get(), kInheritedBytes / sizeof(uint64_t));
+  testing::ReportPipe pipe = MakeReportPipe();
+  std::vector<Process> children;
+  for (int i = 0; i < 2; ++i) {  // the seed's Pool(2)
+    children.push_back(MakeProcess(ReadInheritedBuffer, pipe.writer.Duplicate().value()));
+    children.back().start();
+  }
+  pipe.writer.reset();
+  auto reports = ParseUsageReports(ReceiveAll(pipe.reader));
+  for (Process& child : children) child.join();
+  ASSERT_EQ(reports.size(), 2u);
+  for (const auto& [growth, sum] : reports) {
+    EXPECT_EQ(sum, expected) << "the child read the whole inherited buffer";
+    EXPECT_LT(growth, kMaxPrivateGrowth) << "reading copied pages: " << growth << " bytes";
+  }
+}
+
+// Reads the whole array and writes one element per page, then reports.
+void ReadAndWriteSharedArray(RawArray<uint64_t> array, platform::OwnedHandle report) {
+  int64_t before = UssOrThrow();
+  uint64_t sum = Checksum(array.data(), array.size());
+  for (size_t i = 0; i < array.size(); i += 512) array[i] = 7;
+  Send(report, absl::StrCat(UssOrThrow() - before, " ", sum, ";"));
+}
+
+TEST_P(SeedScenario, ASharedRawArrayIsNeverDuplicated) {
+  constexpr size_t kCount = (size_t{128} << 20) / sizeof(uint64_t);
+  RawArray<uint64_t> array(kCount);
+  for (size_t i = 0; i < kCount; ++i) array[i] = i;
+  uint64_t expected = Checksum(array.data(), kCount);
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process child = MakeProcess(ReadAndWriteSharedArray, array, std::move(pipe.writer));
+  child.start();
+  auto reports = ParseUsageReports(ReceiveAll(pipe.reader));
+  child.join();
+  ASSERT_EQ(child.exitcode(), 0);
+  for (size_t i = 0; i < kCount; i += 512) ASSERT_EQ(array[i], 7u) << "the child's write at " << i;
+  if (!platform::UniqueSetSize().ok()) GTEST_SKIP() << "no USS on this system (/proc)";
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].second, expected);
+  EXPECT_LT(reports[0].first, kMaxPrivateGrowth) << "the array was copied into the child";
 }
 
 // Scenario 7: a spawned child runs main() only up to main_guard (conformance_main returns 99 if

@@ -1,0 +1,172 @@
+#include "core/barrier.h"
+
+#include <mutex>
+#include <new>
+
+#include "core/errors.h"
+#include "core/status_errors.h"
+#include "platform/code_location.h"
+
+namespace multiproc {
+
+namespace {
+
+// threading.Barrier's states.
+enum BarrierState : int32_t { kFilling = 0, kDraining = 1, kResetting = -1, kBroken = -2 };
+
+}  // namespace
+
+// Guarded by the condition's lock.
+struct Barrier::State {
+  int32_t phase;
+  uint32_t count;  // parties inside wait()
+};
+
+Barrier::Barrier(size_t parties, Action action, std::optional<absl::Duration> timeout)
+    : condition_(Lock()),
+      state_(internal::SharedBlock::Allocate(sizeof(State), alignof(State))),
+      parties_(parties),
+      action_(action),
+      timeout_(timeout) {
+  if (parties == 0 || parties > 0x7fffffff) {
+    throw ValueError("multiproc::Barrier: parties must be between 1 and 2^31 - 1");
+  }
+  new (state_.data()) State{kFilling, 0};
+}
+
+Barrier::State& Barrier::state() const {
+  if (!state_.valid()) throw ValueError("use of an empty Barrier");
+  return *static_cast<State*>(state_.data());
+}
+
+size_t Barrier::wait(std::optional<absl::Duration> timeout) {
+  if (!timeout.has_value()) timeout = timeout_;
+  std::lock_guard<Condition> hold(condition_);
+  Enter();  // waits while the barrier drains
+  State& shared = state();
+  size_t index = shared.count++;
+  try {
+    if (index + 1 == parties_) {
+      Release();
+    } else {
+      Await(timeout);
+    }
+  } catch (...) {
+    --shared.count;
+    Exit();
+    throw;
+  }
+  --shared.count;
+  Exit();
+  return index;
+}
+
+void Barrier::Enter() {
+  State& shared = state();
+  while (shared.phase == kDraining || shared.phase == kResetting) condition_.wait();
+  if (shared.phase < 0) throw BrokenBarrierError("the barrier is broken");
+}
+
+// The last party to arrive runs the action and lets the others go.
+void Barrier::Release() {
+  try {
+    if (action_ != nullptr) action_();
+    state().phase = kDraining;
+    condition_.notify_all();
+  } catch (...) {
+    Break();
+    throw;
+  }
+}
+
+void Barrier::Await(std::optional<absl::Duration> timeout) {
+  State& shared = state();
+  if (!condition_.wait_for([&shared] { return shared.phase != kFilling; }, timeout)) {
+    Break();
+    throw BrokenBarrierError("timed out waiting at the barrier; it is now broken");
+  }
+  if (shared.phase < 0) throw BrokenBarrierError("the barrier was aborted or reset");
+}
+
+// The last party out lets a new round fill.
+void Barrier::Exit() {
+  State& shared = state();
+  if (shared.count == 0 && (shared.phase == kResetting || shared.phase == kDraining)) {
+    shared.phase = kFilling;
+    condition_.notify_all();
+  }
+}
+
+void Barrier::Break() {
+  state().phase = kBroken;
+  condition_.notify_all();
+}
+
+void Barrier::reset() {
+  std::lock_guard<Condition> hold(condition_);
+  State& shared = state();
+  if (shared.count > 0) {
+    if (shared.phase == kFilling || shared.phase == kBroken) shared.phase = kResetting;
+  } else {
+    shared.phase = kFilling;
+  }
+  condition_.notify_all();
+}
+
+void Barrier::abort() {
+  std::lock_guard<Condition> hold(condition_);
+  Break();
+}
+
+size_t Barrier::n_waiting() const {
+  std::lock_guard<Condition> hold(condition_);
+  return state().phase == kFilling ? state().count : 0;
+}
+
+bool Barrier::broken() const {
+  std::lock_guard<Condition> hold(condition_);
+  return state().phase == kBroken;
+}
+
+// The action travels as where it lives in the program, like a Process target.
+void Barrier::save(cereal::PortableBinaryOutputArchive& archive) const {
+  std::optional<platform::CodeLocation> action;
+  if (action_ != nullptr) {
+    action = internal::ValueOrThrow(platform::LocateCode(reinterpret_cast<const void*>(action_)),
+                                    "locating a Barrier's action");
+  }
+  std::optional<int64_t> timeout_ns;
+  if (timeout_.has_value()) timeout_ns = absl::ToInt64Nanoseconds(*timeout_);
+  archive(condition_, state_, static_cast<uint64_t>(parties_), action, timeout_ns);
+}
+
+void Barrier::load(cereal::PortableBinaryInputArchive& archive) {
+  std::optional<platform::CodeLocation> action;
+  std::optional<int64_t> timeout_ns;
+  uint64_t parties = 0;
+  condition_ = Condition::LoadFromArchive(static_cast<internal::InputArchive&>(archive));
+  archive(state_, parties, action, timeout_ns);
+  if (state_.size() < sizeof(State) || parties == 0 || parties > 0x7fffffff) {
+    throw SerializationError("a received Barrier's state is malformed");
+  }
+  parties_ = static_cast<size_t>(parties);
+  action_ = nullptr;
+  if (action.has_value()) {
+    absl::StatusOr<const void*> code = platform::ResolveCode(*action);
+    if (!code.ok()) {
+      throw SerializationError(absl::StrCat("a received Barrier's action cannot be found here: ",
+                                            code.status().message()));
+    }
+    action_ = reinterpret_cast<Action>(const_cast<void*>(*code));
+  }
+  timeout_.reset();
+  if (timeout_ns.has_value()) timeout_ = absl::Nanoseconds(*timeout_ns);
+}
+
+Barrier Barrier::LoadFromArchive(internal::InputArchive& archive) {
+  Barrier barrier{Received{}};
+  barrier.load(archive);
+  return barrier;
+}
+
+}  // namespace multiproc
