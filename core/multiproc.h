@@ -18,6 +18,7 @@
 #include "core/current_process.h"
 #include "core/errors.h"
 #include "core/main_guard.h"
+#include "core/pool.h"
 #include "core/process.h"
 #include "core/sharedctypes.h"
 #include "core/start_method.h"
