@@ -30,6 +30,18 @@ std::string DescribeExit(ProcessId pid, std::optional<int> exitcode) {
   return absl::StrCat("pool worker ", pid, " exited with code ", *exitcode);
 }
 
+// The exception a failure reply carries.
+std::exception_ptr DecodeFailure(const ParsedReply& reply, const std::string& context) {
+  CapturedError error;
+  try {
+    HandleTable none;
+    Decode(std::string(reply.payload), none, error);
+  } catch (const SerializationError& malformed) {
+    return std::make_exception_ptr(malformed);
+  }
+  return RebuildError(error, context);
+}
+
 template <typename Later>
 void RunAll(Later& later) {
   for (auto& action : later) action();
@@ -373,28 +385,29 @@ bool PoolEngine::ReadReply(Worker& worker) {
     return false;
   }
   HandleTable handles(std::move(message->handles));
-  WorkerReply reply;
+  ParsedReply reply;
   try {
-    Decode(message->bytes, handles, reply);
+    reply = ParseReply(message->bytes);
   } catch (const SerializationError& error) {
     std::cerr << "multiproc: a pool worker sent a malformed reply: " << error.what() << std::endl;
     return true;
   }
   Deferred later;
   switch (reply.kind) {
-    case WorkerReply::Kind::kReady: {
+    case ReplyKind::kReady: {
       std::lock_guard<std::mutex> lock(mutex_);
       worker.ready = true;
       break;
     }
-    case WorkerReply::Kind::kInitializerFailed: {
+    case ReplyKind::kInitializerFailed: {
+      std::exception_ptr error = DecodeFailure(reply, "the pool's initializer failed: ");
       std::lock_guard<std::mutex> lock(mutex_);
       worker.stop_sent = true;  // it ends by itself
-      BreakLocked(RebuildError(reply.error, "the pool's initializer failed: "), later);
+      BreakLocked(error, later);
       break;
     }
-    case WorkerReply::Kind::kChunkDone:
-    case WorkerReply::Kind::kChunkFailed:
+    case ReplyKind::kChunkDone:
+    case ReplyKind::kChunkFailed:
       OnChunkReply(worker, reply, handles);
       break;
   }
@@ -402,7 +415,7 @@ bool PoolEngine::ReadReply(Worker& worker) {
   return true;
 }
 
-void PoolEngine::OnChunkReply(Worker& worker, const WorkerReply& reply, HandleTable& handles) {
+void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTable& handles) {
   std::optional<Chunk> answered;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -423,12 +436,13 @@ void PoolEngine::OnChunkReply(Worker& worker, const WorkerReply& reply, HandleTa
     worker.held.erase(held);
   }
   Job& job = *answered->job;
-  if (reply.kind == WorkerReply::Kind::kChunkFailed) {
-    job.Fail(answered->first, answered->count, RebuildError(reply.error));
+  if (reply.kind == ReplyKind::kChunkFailed) {
+    job.Fail(answered->first, answered->count, DecodeFailure(reply, ""));
   } else {
     try {
-      std::istringstream stream(reply.results, std::ios::binary);
-      InputArchive results(handles, stream);
+      reply_reader_.Reset(reply.payload);
+      reply_input_.clear();
+      InputArchive results(handles, reply_input_);
       job.Complete(answered->first, answered->count, results);
     } catch (...) {
       job.Fail(answered->first, answered->count,

@@ -22,6 +22,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -31,7 +32,9 @@
 
 #include "absl/time/time.h"
 #include "core/handle_table.h"
+#include "core/memory_streams.h"
 #include "core/pool_job.h"
+#include "core/pool_protocol.h"
 #include "core/process.h"
 #include "platform/handle.h"
 
@@ -119,7 +122,7 @@ class PoolEngine {
   void HandlerLoop();
   // Reads one message from `worker`. False when the channel ended.
   bool ReadReply(Worker& worker);
-  void OnChunkReply(Worker& worker, const struct WorkerReply& reply, HandleTable& handles);
+  void OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTable& handles);
   void OnWorkerExit(Worker& worker);
   bool HandlerShouldExitLocked() const;
   void Wake();
@@ -135,6 +138,10 @@ class PoolEngine {
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t next_chunk_id_ = 1;
   size_t next_worker_to_fill_ = 0;
+
+  // The result-handler thread's stream over each reply (built once: see memory_streams.h).
+  MemoryReader reply_reader_;
+  std::istream reply_input_{&reply_reader_};
 
   platform::OwnedHandle wake_reader_;
   platform::OwnedHandle wake_writer_;

@@ -3,7 +3,7 @@
 // objects (Locks, Values, Pipe ends...) ride along in either direction.
 //
 //   pool -> worker: WorkerRequest  (a batch of chunks, or stop)
-//   worker -> pool: WorkerReply    (ready / initializer failed / a chunk's results or error)
+//   worker -> pool: a reply        (ready / initializer failed / a chunk's results or error)
 //
 // A chunk names its runner, RunChunk<R, P...> instantiated for the task function's signature,
 // and the function, both by platform::CodeLocation; its items are the encoded arguments, one
@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "core/async_result.h"
 #include "core/serialization.h"
 #include "core/task_error.h"
@@ -63,18 +64,26 @@ struct WorkerRequest {
   }
 };
 
-struct WorkerReply {
-  enum class Kind : uint8_t { kReady, kInitializerFailed, kChunkDone, kChunkFailed };
-  Kind kind = Kind::kReady;
-  uint64_t chunk_id = 0;
-  std::string results;  // kChunkDone: the chunk's results, encoded with the message's handles
-  CapturedError error;  // kInitializerFailed, kChunkFailed
+// A worker's reply is framed by hand rather than by an archive, so that a chunk's results are
+// encoded straight after the header into the message (no copy, no extra stream): one byte of
+// kind, eight of chunk id (native order: both ends are the same program on the same machine),
+// then the payload: the results for kChunkDone, an encoded CapturedError for the failures,
+// nothing for kReady.
+enum class ReplyKind : uint8_t { kReady, kInitializerFailed, kChunkDone, kChunkFailed };
 
-  template <typename Archive>
-  void serialize(Archive& archive) {
-    archive(kind, chunk_id, results, error);
-  }
+inline constexpr size_t kReplyHeaderBytes = 1 + sizeof(uint64_t);
+
+// Replaces `message` with a header for (kind, chunk_id); append the payload after it.
+void StartReply(std::string& message, ReplyKind kind, uint64_t chunk_id);
+
+struct ParsedReply {
+  ReplyKind kind = ReplyKind::kReady;
+  uint64_t chunk_id = 0;
+  absl::string_view payload;  // points into the message
 };
+
+// SerializationError for a message too short or of an unknown kind.
+ParsedReply ParseReply(const std::string& message);
 
 // Decodes `count` items' arguments from `arguments`, calls the function at `function` on each
 // and encodes the results into `results`. Throws whatever decoding, the function or encoding
