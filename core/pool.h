@@ -135,11 +135,6 @@ template <typename Function>
 using MapCallbacks =
     Callbacks<std::vector<typename TaskSignature<FunctionPointerOf<Function>>::Value>>;
 
-template <typename T>
-struct IsCallbacks : std::false_type {};
-template <typename R>
-struct IsCallbacks<Callbacks<R>> : std::true_type {};
-
 }  // namespace internal
 
 class Pool {

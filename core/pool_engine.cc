@@ -158,7 +158,9 @@ void PoolEngine::FillWorkerLocked(Worker& worker, Deferred& later) {
     if (chunk.encoded == nullptr) {
       auto encoded = std::make_shared<EncodedChunk>();
       try {
-        encoded->arguments = chunk.job->EncodeItems(chunk.first, chunk.count, encoded->handles);
+        encoded->arguments = EncodeLocked(encoded->handles, [&chunk](OutputArchive& archive) {
+          chunk.job->EncodeItems(chunk.first, chunk.count, archive);
+        });
       } catch (...) {
         FailLater(std::move(chunk), RebuildError(CaptureCurrentError()), later);
         pending_.pop_front();
@@ -189,6 +191,16 @@ void PoolEngine::FillWorkerLocked(Worker& worker, Deferred& later) {
   if (!batch.empty()) SendBatchLocked(worker, std::move(batch), later);
 }
 
+std::string PoolEngine::EncodeLocked(HandleTable& handles,
+                                     absl::FunctionRef<void(OutputArchive&)> write) {
+  std::string bytes;
+  encode_writer_.Reset(&bytes);
+  encode_output_.clear();
+  OutputArchive archive(handles, encode_output_);
+  write(archive);
+  return bytes;
+}
+
 void PoolEngine::SendBatchLocked(Worker& worker, std::vector<HeldChunk> batch, Deferred& later) {
   WorkerRequest request;
   std::vector<platform::NativeHandle> handles;
@@ -206,7 +218,8 @@ void PoolEngine::SendBatchLocked(Worker& worker, std::vector<HeldChunk> batch, D
     }
   }
   HandleTable no_handles;
-  std::string bytes = Encode(no_handles, request);
+  std::string bytes =
+      EncodeLocked(no_handles, [&request](OutputArchive& archive) { archive(request); });
   absl::Status sent = platform::SendHandleMessage(
       worker.channel.get(), worker.pid,
       {reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()}, handles);

@@ -26,10 +26,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "core/handle_table.h"
 #include "core/memory_streams.h"
@@ -139,7 +141,13 @@ class PoolEngine {
   uint64_t next_chunk_id_ = 1;
   size_t next_worker_to_fill_ = 0;
 
-  // The result-handler thread's stream over each reply (built once: see memory_streams.h).
+  // What `write` writes to an archive over `handles`, through encode_output_.
+  std::string EncodeLocked(HandleTable& handles, absl::FunctionRef<void(OutputArchive&)> write);
+
+  // Streams built once (see memory_streams.h): for encoding, used under mutex_; for reading
+  // replies, used by the result-handler thread only.
+  StringWriter encode_writer_;
+  std::ostream encode_output_{&encode_writer_};
   MemoryReader reply_reader_;
   std::istream reply_input_{&reply_reader_};
 

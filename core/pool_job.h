@@ -11,7 +11,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -45,8 +44,8 @@ class Job {
   const platform::CodeLocation& runner() const { return runner_; }
   const platform::CodeLocation& function() const { return function_; }
 
-  // The arguments of items [first, first + count), their handles added to `handles`.
-  virtual std::string EncodeItems(size_t first, size_t count, HandleTable& handles) const = 0;
+  // Writes the arguments of items [first, first + count) to `archive`.
+  virtual void EncodeItems(size_t first, size_t count, OutputArchive& archive) const = 0;
   // Decodes the results of items [first, first + count) and delivers them.
   virtual void Complete(size_t first, size_t count, InputArchive& results) = 0;
   virtual void Fail(size_t first, size_t count, std::exception_ptr error) = 0;
@@ -69,15 +68,10 @@ class CallJob final : public Job {
         inputs_(std::move(inputs)),
         sink_(std::move(sink)) {}
 
-  std::string EncodeItems(size_t first, size_t count, HandleTable& handles) const override {
-    std::ostringstream stream(std::ios::binary);
-    {
-      OutputArchive archive(handles, stream);
-      for (size_t i = first; i < first + count; ++i) {
-        std::apply([&archive](const auto&... value) { (archive(value), ...); }, inputs_[i]);
-      }
+  void EncodeItems(size_t first, size_t count, OutputArchive& archive) const override {
+    for (size_t i = first; i < first + count; ++i) {
+      std::apply([&archive](const auto&... value) { (archive(value), ...); }, inputs_[i]);
     }
-    return std::move(stream).str();
   }
 
   void Complete(size_t first, size_t count, InputArchive& results) override {

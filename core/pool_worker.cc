@@ -19,6 +19,18 @@ class ChunkExecutor {
  public:
   ChunkExecutor() : input_(&reader_), output_(&writer_) {}
 
+  void DecodeRequest(const std::string& bytes, WorkerRequest& request) {
+    reader_.Reset(bytes);
+    input_.clear();
+    HandleTable no_handles_in_envelope;
+    try {
+      InputArchive archive(no_handles_in_envelope, input_);
+      archive(request);
+    } catch (const cereal::Exception& error) {
+      throw SerializationError(absl::StrCat("a malformed task message: ", error.what()));
+    }
+  }
+
   // Writes the reply for `chunk` into `message`, the results' handles into `reply_handles`.
   void Run(const ChunkRequest& chunk, HandleTable& handles, HandleTable& reply_handles,
            std::string& message) {
@@ -122,9 +134,8 @@ void RunWorkerLoop(platform::NativeHandle channel, const WorkerConfig& config,
   for (;;) {
     absl::StatusOr<platform::HandleMessage> received = platform::ReceiveHandleMessage(channel);
     if (!received.ok()) return;  // the pool went away
-    HandleTable no_handles_in_envelope;
     WorkerRequest request;
-    Decode(received->bytes, no_handles_in_envelope, request);
+    executor.DecodeRequest(received->bytes, request);
     if (request.stop) return;
     auto next_handle = received->handles.begin();
     for (const ChunkRequest& chunk : request.chunks) {

@@ -374,6 +374,7 @@ struct Unsendable {
 };
 
 Unsendable MakeUnsendable(int) { return {}; }
+int TakeUnsendable(Unsendable) { return 1; }
 
 TEST_P(PoolConformance, BadInputRaisesTypedErrors) {
   EXPECT_THROW({ Pool none(Options(0)); }, ValueError);
@@ -382,7 +383,9 @@ TEST_P(PoolConformance, BadInputRaisesTypedErrors) {
   EXPECT_THROW(pool.map(Square, Range(3), 0), ValueError);
   EXPECT_THROW(pool.imap(Square, Range(3), 0), ValueError);
   EXPECT_THROW(pool.join(), ValueError) << "join before close";
-  EXPECT_THROW(pool.apply(MakeUnsendable, 1), SerializationError);
+  EXPECT_THROW(pool.apply(MakeUnsendable, 1), SerializationError) << "a result";
+  EXPECT_THROW(pool.apply(TakeUnsendable, Unsendable()), SerializationError) << "an argument";
+  EXPECT_THROW(pool.map(TakeUnsendable, std::vector<Unsendable>(3)), SerializationError);
   EXPECT_EQ(pool.apply(Square, 5), 25);
   pool.close();
   EXPECT_THROW(pool.apply(Square, 1), ValueError);
