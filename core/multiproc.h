@@ -21,6 +21,7 @@
 #include "core/errors.h"
 #include "core/event.h"
 #include "core/main_guard.h"
+#include "core/pool.h"
 #include "core/process.h"
 #include "core/shareable_list.h"
 #include "core/shared_memory.h"

@@ -23,12 +23,17 @@ struct Header {
 
 constexpr size_t kControlSpace = CMSG_SPACE(sizeof(int) * kMaxHandlesPerMessage);
 
-absl::Status SendHeader(int socket, const Header& header, absl::Span<const NativeHandle> handles) {
-  iovec data{const_cast<Header*>(&header), sizeof(header)};
+// One sendmsg carries the header, the descriptors and as much of the body as the socket takes:
+// a receiver woken by the header then finds the body already there instead of blocking again
+// (one context switch per message instead of two).
+absl::Status SendFrame(int socket, const Header& header, absl::Span<const std::byte> body,
+                       absl::Span<const NativeHandle> handles) {
+  iovec data[2] = {{const_cast<Header*>(&header), sizeof(header)},
+                   {const_cast<std::byte*>(body.data()), body.size()}};
   alignas(cmsghdr) char control[kControlSpace] = {};
   msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
+  message.msg_iov = data;
+  message.msg_iovlen = body.empty() ? 1 : 2;
   if (!handles.empty()) {
     message.msg_control = control;
     message.msg_controllen = CMSG_SPACE(sizeof(int) * handles.size());
@@ -47,9 +52,17 @@ absl::Status SendHeader(int socket, const Header& header, absl::Span<const Nativ
     return absl::UnavailableError("sendmsg: the receiver closed the channel");
   }
   if (sent < 0) return absl::ErrnoToStatus(errno, "sendmsg(SCM_RIGHTS)");
+  // The descriptors went with the first byte; the rest is plain data.
+  size_t done = static_cast<size_t>(sent);
   auto header_bytes = reinterpret_cast<const std::byte*>(&header);
-  // The descriptors went with the first byte; the rest of the header is plain data.
-  return WriteAll(socket, {header_bytes + sent, sizeof(header) - static_cast<size_t>(sent)});
+  if (done < sizeof(header)) {
+    if (absl::Status status = WriteAll(socket, {header_bytes + done, sizeof(header) - done});
+        !status.ok()) {
+      return status;
+    }
+    done = sizeof(header);
+  }
+  return WriteAll(socket, body.subspan(done - sizeof(header)));
 }
 
 // Collects the descriptors of every SCM_RIGHTS block (they are ours now, even on error).
@@ -73,10 +86,7 @@ absl::Status SendHandleMessage(NativeHandle channel, ProcessId /*receiver*/,
         absl::StrCat("message too large: ", bytes.size(), " bytes, ", handles.size(), " handles"));
   }
   Header header{bytes.size(), static_cast<uint32_t>(handles.size())};
-  if (absl::Status status = SendHeader(static_cast<int>(channel), header, handles); !status.ok()) {
-    return status;
-  }
-  return WriteAll(channel, bytes);
+  return SendFrame(static_cast<int>(channel), header, bytes, handles);
 }
 
 absl::StatusOr<HandleMessage> ReceiveHandleMessage(NativeHandle channel) {
