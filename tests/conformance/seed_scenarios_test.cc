@@ -197,12 +197,15 @@ TEST_P(SeedScenario, ForkChildrenReadingAnInheritedBufferAddNoPrivateMemory) {
   }
 }
 
-// Reads the whole array and writes one element per page, then reports.
+// Reads the whole array and writes one element per page, then reports (a growth of 0 where the
+// system does not measure USS: Windows; the parent checks the sharing itself there).
 void ReadAndWriteSharedArray(RawArray<uint64_t> array, platform::OwnedHandle report) {
-  int64_t before = UssOrThrow();
+  absl::StatusOr<uint64_t> before = platform::UniqueSetSize();
   uint64_t sum = Checksum(array.data(), array.size());
   for (size_t i = 0; i < array.size(); i += 512) array[i] = 7;
-  Send(report, absl::StrCat(UssOrThrow() - before, " ", sum, ";"));
+  absl::StatusOr<uint64_t> after = platform::UniqueSetSize();
+  int64_t growth = before.ok() && after.ok() ? static_cast<int64_t>(*after - *before) : 0;
+  Send(report, absl::StrCat(growth, " ", sum, ";"));
 }
 
 TEST_P(SeedScenario, ASharedRawArrayIsNeverDuplicated) {
@@ -217,10 +220,13 @@ TEST_P(SeedScenario, ASharedRawArrayIsNeverDuplicated) {
   child.join();
   ASSERT_EQ(child.exitcode(), 0);
   for (size_t i = 0; i < kCount; i += 512) ASSERT_EQ(array[i], 7u) << "the child's write at " << i;
-  if (!platform::UniqueSetSize().ok()) GTEST_SKIP() << "no USS on this system (/proc)";
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].second, expected);
-  EXPECT_LT(reports[0].first, kMaxPrivateGrowth) << "the array was copied into the child";
+  if (platform::UniqueSetSize().ok()) {
+    EXPECT_LT(reports[0].first, kMaxPrivateGrowth) << "the array was copied into the child";
+  } else {
+    RecordProperty("private_memory", "not measured on this system; sharing checked by the writes");
+  }
 }
 
 // Scenario 7: a spawned child runs main() only up to main_guard (conformance_main returns 99 if
