@@ -14,6 +14,7 @@
 #ifndef MULTIPROC_CORE_MULTIPROC_H_
 #define MULTIPROC_CORE_MULTIPROC_H_
 
+#include "core/connection.h"
 #include "core/context.h"
 #include "core/current_process.h"
 #include "core/errors.h"
