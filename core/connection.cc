@@ -278,6 +278,10 @@ platform::NativeHandle Connection::fileno() const { return open_state().handle.g
 void Connection::set_max_message_size(size_t bytes) { state_->max_message_size = bytes; }
 size_t Connection::max_message_size() const { return state_->max_message_size; }
 
+void internal::SetReadAhead(Connection& connection, bool enabled) {
+  connection.state_->read_ahead = enabled;
+}
+
 bool HasBufferedInput(const Connection& connection) { return connection.state_->buffered() != 0; }
 
 void save(cereal::PortableBinaryOutputArchive& archive, const Connection& connection) {

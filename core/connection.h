@@ -61,9 +61,13 @@
 
 namespace multiproc {
 
+class Connection;
+
 namespace internal {
 struct ConnectionState;
-}
+// Off while authenticating (core/authentication.h): reads then take exactly one message.
+void SetReadAhead(Connection& connection, bool enabled);
+}  // namespace internal
 
 class Connection {
  public:
@@ -143,6 +147,7 @@ class Connection {
 
  private:
   friend bool HasBufferedInput(const Connection& connection);
+  friend void internal::SetReadAhead(Connection& connection, bool enabled);
 
   [[noreturn]] static void RejectHandles();
   [[noreturn]] static void ThrowImpossibleSize();

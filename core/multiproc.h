@@ -18,6 +18,7 @@
 #include "core/context.h"
 #include "core/current_process.h"
 #include "core/errors.h"
+#include "core/listener.h"
 #include "core/main_guard.h"
 #include "core/process.h"
 #include "core/sharedctypes.h"
