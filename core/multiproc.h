@@ -16,10 +16,12 @@
 
 #include "core/barrier.h"
 #include "core/condition.h"
+#include "core/connection.h"
 #include "core/context.h"
 #include "core/current_process.h"
 #include "core/errors.h"
 #include "core/event.h"
+#include "core/listener.h"
 #include "core/main_guard.h"
 #include "core/pool.h"
 #include "core/process.h"
