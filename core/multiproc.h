@@ -19,6 +19,7 @@
 #include "core/errors.h"
 #include "core/main_guard.h"
 #include "core/process.h"
+#include "core/queues.h"
 #include "core/sharedctypes.h"
 #include "core/start_method.h"
 #include "core/synchronize.h"
