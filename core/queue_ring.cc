@@ -8,15 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/errors.h"
+#include "core/queue_wakeup.h"
 #include "platform/process.h"
+#include "platform/process_id.h"
 
 namespace multiproc::internal {
 
 namespace {
 
 constexpr uint64_t kMagic = 0x6d70517565756531;  // "mpQueue1"
-// How often a sleeper re-checks what no signal announces: a dead producer or holder.
-constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 // A producer that finds the ring empty further in than this wraps back to the start.
 constexpr uint64_t kHotBytes = uint64_t{256} << 10;
 constexpr uint32_t kSemaphoreMaximum = 0x7fffffff;
@@ -35,60 +35,16 @@ absl::Time DeadlineFor(bool block, std::optional<absl::Duration> timeout) {
   return absl::Now() + std::max(*timeout, absl::ZeroDuration());
 }
 
-bool AcquireBy(SemLock& lock, absl::Time deadline) {
-  if (deadline == absl::InfiniteFuture()) return lock.Acquire(true, std::nullopt);
-  return lock.Acquire(true, std::max(deadline - absl::Now(), absl::ZeroDuration()));
-}
-
-// Signals a sleeper registered in `waiters`. A signal nobody takes stays as a spurious wake-up
-// for the next sleeper, who re-checks; at the semaphore's maximum the signal is not needed.
-void NotifyOne(const std::atomic<uint32_t>& waiters, SemLock& signal) {
-  if (waiters.load() == 0) return;
-  try {
-    signal.Release();
-  } catch (const ValueError&) {
-  }
-}
-
-void NotifyAll(const std::atomic<uint32_t>& waiters, SemLock& signal) {
-  for (uint32_t i = waiters.load(); i > 0; --i) {
-    try {
-      signal.Release();
-    } catch (const ValueError&) {
-      return;
-    }
-  }
-}
-
-// Sleeps until `ready()` or `until`. Registering in `waiters` before the last check pairs with
-// the notifier's change-then-load-waiters (both sequentially consistent): no lost wake-up.
-template <typename Ready>
-bool SleepUntil(std::atomic<uint32_t>& waiters, SemLock& signal, absl::Time until, Ready ready) {
-  for (;;) {
-    if (ready()) return true;
-    absl::Time now = absl::Now();
-    if (now >= until) return false;
-    waiters.fetch_add(1);
-    if (!ready()) signal.Acquire(true, std::min(until - now, kPollInterval));
-    waiters.fetch_sub(1);
-  }
-}
-
 // Releases a lock when the scope ends, however it ends.
 class Holding {
  public:
-  explicit Holding(SemLock& lock) : lock_(lock) {}
+  explicit Holding(QueueLock lock) : lock_(lock) {}
   Holding(const Holding&) = delete;
   Holding& operator=(const Holding&) = delete;
-  ~Holding() {
-    try {
-      lock_.Release();
-    } catch (const Error&) {
-    }
-  }
+  ~Holding() { lock_.Release(); }
 
  private:
-  SemLock& lock_;
+  QueueLock lock_;
 };
 
 }  // namespace
@@ -99,13 +55,21 @@ struct QueueRing::Header {
   uint32_t reserved;
   uint64_t capacity;
   int64_t maxsize;
-  alignas(64) std::atomic<uint64_t> head;  // written by the read-lock holder only
-  alignas(64) std::atomic<uint64_t> tail;  // written by the write-lock holder only
-  alignas(64) std::atomic<int64_t> items;  // complete items published and not yet taken
-  std::atomic<int64_t> unfinished_tasks;
-  std::atomic<uint32_t> data_waiters;
+  // One cache line per writer, so that a producer and a consumer running side by side do not
+  // pull each other's lines for anything but the ring itself and one look at the other's end.
+  // Written by the read-lock holder only:
+  alignas(64) QueueLock::Shared read_lock;
+  std::atomic<uint64_t> head;
+  std::atomic<int64_t> items_taken;  // complete items taken (or lost with a dead consumer)
+  // Written by the write-lock holder only:
+  alignas(64) QueueLock::Shared write_lock;
+  std::atomic<uint64_t> tail;
+  std::atomic<int64_t> items_put;  // complete items published
+  // Written by sleepers only, read by notifiers:
+  alignas(64) std::atomic<uint32_t> data_waiters;
   std::atomic<uint32_t> room_waiters;
   std::atomic<uint32_t> join_waiters;
+  alignas(64) std::atomic<int64_t> unfinished_tasks;
   alignas(64) QueueHolders::Shared holders;
 };
 
@@ -136,29 +100,37 @@ QueueRing::QueueRing(Kind kind, int64_t maxsize, size_t capacity_bytes) : kind_(
   }
   uint64_t capacity = std::bit_ceil(static_cast<uint64_t>(capacity_bytes));
   block_ = SharedBlock::Allocate(kRingOffset + capacity, 64);
-  Header* shared = new (block_.data()) Header{};
+  Header* shared = header_ = new (block_.data()) Header{};
   shared->magic = kMagic;
   shared->kind = static_cast<uint32_t>(kind);
   shared->capacity = capacity;
   shared->maxsize = std::max<int64_t>(maxsize, 0);
-  locks_ = Locks{SemLock(SemLock::Kind::kLock, 1, 1), SemLock(SemLock::Kind::kLock, 1, 1),
-                 SemLock(SemLock::Kind::kSemaphore, 0, kSemaphoreMaximum),
-                 SemLock(SemLock::Kind::kSemaphore, 0, kSemaphoreMaximum),
-                 SemLock(SemLock::Kind::kSemaphore, 0, kSemaphoreMaximum)};
-  registered_pid_ = platform::CurrentProcessId();
+  auto signal = [] { return SemLock(SemLock::Kind::kSemaphore, 0, kSemaphoreMaximum); };
+  locks_ = Locks{signal(), signal(), signal(), signal(), signal()};
+  registered_pid_ = platform::CachedProcessId();
   holders().RegisterCreator(registered_pid_);
 }
 
 QueueRing::QueueRing(Kind kind, SharedBlock block, Locks locks)
-    : kind_(kind), block_(std::move(block)), locks_(std::move(locks)) {}
+    : kind_(kind),
+      block_(std::move(block)),
+      header_(static_cast<Header*>(block_.data())),
+      locks_(std::move(locks)) {}
 
-QueueRing::Header& QueueRing::header() const { return *static_cast<Header*>(block_.data()); }
+QueueRing::Header& QueueRing::header() const { return *header_; }
 
-char* QueueRing::ring() const { return static_cast<char*>(block_.data()) + kRingOffset; }
+char* QueueRing::ring() const { return reinterpret_cast<char*>(header_) + kRingOffset; }
 
 QueueHolders QueueRing::holders() const { return QueueHolders(&header().holders); }
 
-int64_t QueueRing::Size() const { return std::max<int64_t>(header().items.load(), 0); }
+QueueLock QueueRing::read_lock() { return QueueLock(header().read_lock, locks_.read); }
+QueueLock QueueRing::write_lock() { return QueueLock(header().write_lock, locks_.write); }
+
+// Taken first: every item taken was put before, so the difference is never below zero.
+int64_t QueueRing::Size() const {
+  int64_t taken = header().items_taken.load();
+  return std::max<int64_t>(header().items_put.load() - taken, 0);
+}
 int64_t QueueRing::maxsize() const { return header().maxsize; }
 size_t QueueRing::capacity() const { return static_cast<size_t>(header().capacity); }
 
@@ -174,7 +146,7 @@ void QueueRing::CheckOpen(const char* operation) const {
 
 void QueueRing::Close() {
   closed_ = true;
-  holders().MarkClosed(platform::CurrentProcessId());
+  holders().MarkClosed(platform::CachedProcessId());
 }
 
 void QueueRing::CopyIn(uint64_t position, const void* source, size_t size) const {
@@ -195,36 +167,51 @@ void QueueRing::CopyOut(uint64_t position, void* destination, size_t size) const
 
 // ---- Producers ----
 
-bool QueueRing::HasRoom(uint64_t bytes, bool for_new_item) const {
+bool QueueRing::RoomHint(uint64_t bytes, bool for_new_item) const {
   const Header& shared = header();
-  if (for_new_item && shared.maxsize > 0 && shared.items.load() >= shared.maxsize) return false;
-  return shared.capacity - (shared.tail.load() - shared.head.load()) >= bytes;
+  if (for_new_item && shared.maxsize > 0 && Size() >= shared.maxsize) return false;
+  uint64_t head = shared.head.load();  // first: then tail - head cannot go below zero
+  return shared.tail.load() - head <= shared.capacity - bytes;
+}
+
+// The write-lock holder's check. The consumers' head is read only when the last value seen
+// shows too little room (head only grows, so an old value errs on the side of less room).
+bool QueueRing::HasRoom(uint64_t bytes, bool for_new_item) {
+  const Header& shared = header();
+  if (for_new_item && shared.maxsize > 0 && Size() >= shared.maxsize) return false;
+  uint64_t tail = shared.tail.load(std::memory_order_relaxed);
+  // An old head may lie more than a ring behind the tail: then it says nothing.
+  if (tail - seen_head_ <= shared.capacity - bytes) return true;
+  seen_head_ = shared.head.load();
+  return tail - seen_head_ <= shared.capacity - bytes;
 }
 
 bool QueueRing::WaitForRoom(uint64_t bytes, bool for_new_item, absl::Time deadline) {
   return SleepUntil(header().room_waiters, locks_.room, deadline,
-                    [&] { return HasRoom(bytes, for_new_item); });
+                    [&] { return RoomHint(bytes, for_new_item); });
 }
 
 // Waiting for room without the write lock lets other producers (whose items may fit) and
 // put_nowait callers proceed.
 bool QueueRing::AcquireWriterWithRoom(uint64_t bytes, absl::Time deadline) {
+  int64_t self = platform::CachedProcessId();
+  RegisterIfNew(self);
   for (;;) {
-    if (!AcquireBy(locks_.write, deadline)) return false;
-    RegisterIfNew(locks_.write.OwnerPid());
+    if (!write_lock().Acquire(self, deadline)) return false;
     if (HasRoom(bytes, true)) return true;
-    locks_.write.Release();
+    write_lock().Release();
     if (!WaitForRoom(bytes, true, deadline)) return false;
   }
 }
 
 void QueueRing::WrapToStartIfEmpty(uint64_t bytes) {
   Header& shared = header();
-  uint64_t tail = shared.tail.load();
+  uint64_t tail = shared.tail.load(std::memory_order_relaxed);
   uint64_t offset = tail & (shared.capacity - 1);
+  if (offset <= kHotBytes) return;
+  seen_head_ = shared.head.load();
   uint64_t filler = shared.capacity - offset;
-  if (offset <= kHotBytes || shared.head.load() != tail || filler < sizeof(ChunkHeader) ||
-      filler + bytes > shared.capacity) {
+  if (seen_head_ != tail || filler < sizeof(ChunkHeader) || filler + bytes > shared.capacity) {
     return;
   }
   PublishChunk(kWrap, nullptr, filler - sizeof(ChunkHeader), 0);
@@ -239,7 +226,7 @@ void QueueRing::PublishChunk(uint32_t flags, const void* payload, uint64_t lengt
   if (payload != nullptr) CopyIn(tail + sizeof(chunk), payload, static_cast<size_t>(length));
   if ((flags & kLast) != 0) {
     // Counted before it becomes visible, so a fast consumer never drives the counts negative.
-    shared.items.fetch_add(1);
+    shared.items_put.store(shared.items_put.load(std::memory_order_relaxed) + 1);
     if (kind_ == Kind::kJoinableQueue) shared.unfinished_tasks.fetch_add(1);
   }
   shared.tail.store(tail + ChunkBytes(length));
@@ -257,7 +244,7 @@ void QueueRing::Put(std::string_view item, bool block, std::optional<absl::Durat
   if (!AcquireWriterWithRoom(whole, deadline)) {
     throw Full(block ? "Queue.put: no room before the timeout" : "Queue.put: the queue is full");
   }
-  Holding write(locks_.write);
+  Holding write(write_lock());
   WrapToStartIfEmpty(whole);
   PublishChunk(kFirst | kLast, item.data(), item.size(), item.size());
 }
@@ -267,7 +254,7 @@ void QueueRing::PutStreamed(std::string_view item, absl::Time deadline) {
   if (!AcquireWriterWithRoom(ChunkBytes(piece), deadline)) {
     throw Full("Queue.put: no room for the first piece of a large item before the timeout");
   }
-  Holding write(locks_.write);
+  Holding write(write_lock());
   for (uint64_t offset = 0; offset < item.size();) {
     uint64_t length = std::min<uint64_t>(piece, item.size() - offset);
     uint32_t flags = (offset == 0 ? kFirst : 0) | (offset + length == item.size() ? kLast : 0);
@@ -280,11 +267,20 @@ void QueueRing::PutStreamed(std::string_view item, absl::Time deadline) {
 
 // ---- Consumers ----
 
-bool QueueRing::DataAvailable() const { return header().tail.load() != header().head.load(); }
+// The read-lock holder's check. The producers' tail is read only when the last value seen
+// shows nothing more (tail only grows; a value from before other consumers moved head on is
+// below head, and is refreshed too).
+bool QueueRing::DataAvailable() {
+  uint64_t head = header().head.load(std::memory_order_relaxed);
+  if (seen_tail_ > head) return true;
+  seen_tail_ = header().tail.load();
+  return seen_tail_ > head;
+}
 
 // True when data is available; false when the producer of the partial item being assembled
 // died. Throws Empty at the deadline and EOFError when nothing can arrive any more.
 bool QueueRing::AwaitData(absl::Time deadline, bool assembling, int64_t writer, int64_t self) {
+  if (DataAvailable()) return true;  // the common case: no clock, no sleep
   Header& shared = header();
   auto ready = [this] { return DataAvailable(); };
   for (;;) {
@@ -311,8 +307,8 @@ bool QueueRing::AwaitData(absl::Time deadline, bool assembling, int64_t writer, 
 
 QueueRing::ChunkHeader QueueRing::ReadChunkHeader() {
   Header& shared = header();
-  uint64_t head = shared.head.load();
-  uint64_t available = shared.tail.load() - head;
+  uint64_t head = shared.head.load(std::memory_order_relaxed);
+  uint64_t available = seen_tail_ - head;  // DataAvailable() just returned true
   ChunkHeader chunk{};
   CopyOut(head, &chunk, sizeof(chunk));
   bool valid = available >= sizeof(chunk) && chunk.length <= available - sizeof(chunk) &&
@@ -320,13 +316,18 @@ QueueRing::ChunkHeader QueueRing::ReadChunkHeader() {
                ((chunk.flags & kWrap) != 0 || chunk.length <= chunk.item_size);
   if (!valid) {
     // Only something writing into the queue's memory from outside can cause this.
-    shared.items.store(0);
+    shared.items_taken.store(shared.items_put.load());
     Consume(available);
     throw SerializationError(
         "Queue.get: the queue's shared memory holds a corrupt record; its contents were "
         "discarded");
   }
   return chunk;
+}
+
+void QueueRing::TakeItem() {
+  Header& shared = header();
+  shared.items_taken.store(shared.items_taken.load(std::memory_order_relaxed) + 1);
 }
 
 void QueueRing::Consume(uint64_t bytes) {
@@ -339,7 +340,7 @@ void QueueRing::Consume(uint64_t bytes) {
 // for a JoinableQueue, as done (CPython would leave join() waiting forever).
 void QueueRing::CountLostItem() {
   Header& shared = header();
-  shared.items.fetch_sub(1);
+  TakeItem();
   if (kind_ != Kind::kJoinableQueue) return;
   int64_t unfinished = shared.unfinished_tasks.load();
   while (unfinished > 0 &&
@@ -351,12 +352,12 @@ void QueueRing::CountLostItem() {
 void QueueRing::Get(bool block, std::optional<absl::Duration> timeout, std::string& item) {
   CheckOpen("get");
   absl::Time deadline = DeadlineFor(block, timeout);
-  if (!AcquireBy(locks_.read, deadline)) {
+  const int64_t self = platform::CachedProcessId();
+  if (!read_lock().Acquire(self, deadline)) {
     throw Empty(block ? "Queue.get: nothing arrived before the timeout"
                       : "Queue.get: another process is reading the queue");
   }
-  Holding read(locks_.read);
-  const int64_t self = locks_.read.OwnerPid();
+  Holding read(read_lock());
   bool assembling = false;  // the first chunk of an item was read, its last not yet
   int64_t writer = 0;
   uint64_t item_size = 0;
@@ -395,7 +396,7 @@ void QueueRing::Get(bool block, std::optional<absl::Duration> timeout, std::stri
     CopyOut(header().head.load() + sizeof(ChunkHeader), item.data() + at,
             static_cast<size_t>(chunk.length));
     if ((chunk.flags & kLast) != 0) {
-      header().items.fetch_sub(1);
+      TakeItem();
       Consume(bytes);
       return;
     }
@@ -443,7 +444,7 @@ std::shared_ptr<QueueRing> QueueRing::Load(InputArchive& archive) {
   if (!valid) throw SerializationError("a received queue's shared state is malformed");
   auto ring = std::shared_ptr<QueueRing>(
       new QueueRing(static_cast<Kind>(kind), std::move(block), std::move(locks)));
-  ring->registered_pid_ = platform::CurrentProcessId();
+  ring->registered_pid_ = platform::CachedProcessId();
   ring->holders().CompleteTransfer(copy, ring->registered_pid_);
   return ring;
 }

@@ -7,10 +7,10 @@
 // consumer copies it out without a system call when it does not have to sleep.
 //
 // Layout: a Header, the QueueHolders table and the ring, in one SharedBlock. Producers take the
-// write lock, consumers the read lock (both Locks with owner-death takeover), so at most one of
-// each touches the ring at a time and head/tail are single-writer atomics. An item is one record
-// of one or more chunks; a chunk is published (tail moves, `chunks` is released) only once it is
-// completely written, so a producer killed mid-put leaves no torn chunk. An item that fits in
+// write lock, consumers the read lock (core/queue_lock.h, with owner-death takeover), so at most
+// one of each touches the ring at a time and head/tail are single-writer atomics. An item is one
+// record of one or more chunks; a chunk is published (tail moves, `chunks` is released) only once
+// it is completely written, so a producer killed mid-put leaves no torn chunk. An item that fits in
 // the ring is a single chunk. A larger one streams through in pieces of a quarter of the ring
 // while the producer holds the write lock and a consumer reads; the consumer drops a partial item
 // whose producer died (it sees the next item's first chunk, or the producer's death), and a
@@ -33,6 +33,7 @@
 
 #include "absl/time/time.h"
 #include "core/queue_holders.h"
+#include "core/queue_lock.h"
 #include "core/semlock.h"
 #include "core/serialization.h"
 #include "core/shared_heap.h"
@@ -88,8 +89,8 @@ class QueueRing {
   // waiter count in the Header, so a process that dies between publishing and signalling costs
   // a sleeper at most one poll interval.
   struct Locks {
-    SemLock read;        // held by the one consumer reading the ring
-    SemLock write;       // held by the one producer writing it
+    SemLock read;        // the read lock was released (core/queue_lock.h)
+    SemLock write;       // the write lock was released
     SemLock data;        // a producer published a chunk
     SemLock room;        // a consumer freed space
     SemLock tasks_done;  // JoinableQueue: the unfinished count reached zero
@@ -99,30 +100,39 @@ class QueueRing {
   Header& header() const;
   char* ring() const;
   QueueHolders holders() const;
+  QueueLock read_lock();   // held by the one consumer reading the ring
+  QueueLock write_lock();  // held by the one producer writing it
   void RegisterIfNew(int64_t pid);
   void CheckOpen(const char* operation) const;
 
-  bool HasRoom(uint64_t bytes, bool for_new_item) const;
+  bool HasRoom(uint64_t bytes, bool for_new_item);
+  bool RoomHint(uint64_t bytes, bool for_new_item) const;
   bool WaitForRoom(uint64_t bytes, bool for_new_item, absl::Time deadline);
   bool AcquireWriterWithRoom(uint64_t bytes, absl::Time deadline);
   void WrapToStartIfEmpty(uint64_t bytes);
   void PublishChunk(uint32_t flags, const void* payload, uint64_t length, uint64_t item_size);
   void PutStreamed(std::string_view item, absl::Time deadline);
 
-  bool DataAvailable() const;
+  bool DataAvailable();
   bool AwaitData(absl::Time deadline, bool assembling, int64_t writer, int64_t self);
   ChunkHeader ReadChunkHeader();
   void Consume(uint64_t bytes);
   void CountLostItem();
+  void TakeItem();
 
   void CopyIn(uint64_t position, const void* source, size_t size) const;
   void CopyOut(uint64_t position, void* destination, size_t size) const;
 
   Kind kind_;
   SharedBlock block_;
+  Header* header_;  // in block_, looked up once: every operation uses it
   Locks locks_;
   bool closed_ = false;
   int64_t registered_pid_ = 0;
+  // The other end as last seen, so that most operations leave its cache line alone. Used only
+  // by the write-lock (seen_head_) and read-lock (seen_tail_) holder.
+  uint64_t seen_head_ = 0;
+  uint64_t seen_tail_ = 0;
 };
 
 }  // namespace multiproc::internal

@@ -42,6 +42,7 @@
 
 #include "absl/time/time.h"
 #include "core/errors.h"
+#include "core/queue_codec.h"
 #include "core/queue_ring.h"
 #include "core/serialization.h"
 
@@ -52,36 +53,18 @@ inline constexpr size_t kDefaultQueueCapacity = size_t{16} << 20;
 
 namespace internal {
 
-template <typename T>
-std::string EncodeQueueItem(const T& item) {
-  HandleTable handles;
-  std::string bytes = Encode(handles, item);
-  if (handles.size() != 0) {
-    throw SerializationError(
-        "a queue item cannot carry OS handles (a Lock, Value, Array, Queue or pipe end); pass "
-        "those as Process arguments instead");
-  }
-  return bytes;
-}
-
-template <typename T>
-T DecodeQueueItem(const std::string& bytes) {
-  HandleTable no_handles;
-  T item{};
-  Decode(bytes, no_handles, item);
-  return item;
-}
-
 // The body shared by the three queue classes: one process-local ring handle per queue, shared
 // by the copies made in this process.
 template <typename T>
 class QueueBase {
  public:
   void put(const T& item, bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
-    ring_->Put(EncodeQueueItem(item), block, timeout);
+    thread_local std::string bytes;  // reused: no allocation per item
+    EncodeQueueItem(item, bytes);
+    ring_->Put(bytes, block, timeout);
   }
   T get(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
-    std::string bytes;
+    thread_local std::string bytes;
     ring_->Get(block, timeout, bytes);
     return DecodeQueueItem<T>(bytes);
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -191,36 +192,42 @@ void DrainUntilSentinel(Queue<int> queue, Queue<std::vector<int>> results) {
   results.put(taken);
 }
 
+// Once bounded by maxsize, once by a 4 KiB ring that fills and wraps around hundreds of times.
 TEST_P(QueueConformance, ThreeProducersAndTwoConsumersDeliverEveryItemOnce) {
-  constexpr int kPerProducer = 400;
-  Queue<int> queue(50);  // bounded, so producers also wait for room
-  Queue<std::vector<int>> results;
-  std::vector<Process> processes;
-  for (int p = 0; p < 3; ++p) {
-    processes.push_back(MakeProcess(PutRange, queue, p * 100000, kPerProducer));
+  constexpr int kPerProducer = 2000;
+  for (auto [maxsize, capacity] : {std::pair<int64_t, size_t>{50, kDefaultQueueCapacity},
+                                   std::pair<int64_t, size_t>{0, 4096}}) {
+    Queue<int> queue(maxsize, capacity);
+    Queue<std::vector<int>> results;
+    std::vector<Process> processes;
+    for (int p = 0; p < 3; ++p) {
+      processes.push_back(MakeProcess(PutRange, queue, p * 100000, kPerProducer));
+    }
+    for (int c = 0; c < 2; ++c) {
+      processes.push_back(MakeProcess(DrainUntilSentinel, queue, results));
+    }
+    for (Process& process : processes) process.start();
+    for (int p = 0; p < 3; ++p) {
+      processes[p].join();
+      EXPECT_EQ(processes[p].exitcode(), 0);
+    }
+    queue.put(-1);
+    queue.put(-1);
+    std::vector<int> all = results.get(true, kPatience);
+    std::vector<int> second = results.get(true, kPatience);
+    all.insert(all.end(), second.begin(), second.end());
+    for (int c = 3; c < 5; ++c) {
+      processes[c].join();
+      EXPECT_EQ(processes[c].exitcode(), 0);
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<int> expected;
+    for (int p = 0; p < 3; ++p) {
+      for (int i = 0; i < kPerProducer; ++i) expected.push_back(p * 100000 + i);
+    }
+    EXPECT_EQ(all, expected) << "every item exactly once; maxsize " << maxsize;
+    EXPECT_EQ(queue.qsize(), 0);
   }
-  for (int c = 0; c < 2; ++c) processes.push_back(MakeProcess(DrainUntilSentinel, queue, results));
-  for (Process& process : processes) process.start();
-  for (int p = 0; p < 3; ++p) {
-    processes[p].join();
-    EXPECT_EQ(processes[p].exitcode(), 0);
-  }
-  queue.put(-1);
-  queue.put(-1);
-  std::vector<int> all = results.get(true, kPatience);
-  std::vector<int> second = results.get(true, kPatience);
-  all.insert(all.end(), second.begin(), second.end());
-  for (int c = 3; c < 5; ++c) {
-    processes[c].join();
-    EXPECT_EQ(processes[c].exitcode(), 0);
-  }
-  std::sort(all.begin(), all.end());
-  std::vector<int> expected;
-  for (int p = 0; p < 3; ++p) {
-    for (int i = 0; i < kPerProducer; ++i) expected.push_back(p * 100000 + i);
-  }
-  EXPECT_EQ(all, expected) << "every item exactly once";
-  EXPECT_EQ(queue.qsize(), 0);
 }
 
 void PutThreeTimes(Queue<int> results, int i) {
