@@ -19,7 +19,7 @@ bool QueueLock::TryTakeOverFromDeadOwner(int64_t self) {
 }
 
 bool QueueLock::Acquire(int64_t self, absl::Time deadline) {
-  if (TryTake(self)) return true;
+  if (SpinUntil([&] { return TryTake(self); })) return true;
   for (;;) {
     absl::Time until = std::min(deadline, absl::Now() + kPollInterval);
     if (SleepUntil(shared_.waiters, signal_, until, [&] { return TryTake(self); })) return true;

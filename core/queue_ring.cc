@@ -187,8 +187,8 @@ bool QueueRing::HasRoom(uint64_t bytes, bool for_new_item) {
 }
 
 bool QueueRing::WaitForRoom(uint64_t bytes, bool for_new_item, absl::Time deadline) {
-  return SleepUntil(header().room_waiters, locks_.room, deadline,
-                    [&] { return RoomHint(bytes, for_new_item); });
+  auto ready = [&] { return RoomHint(bytes, for_new_item); };
+  return SpinUntil(ready) || SleepUntil(header().room_waiters, locks_.room, deadline, ready);
 }
 
 // Waiting for room without the write lock lets other producers (whose items may fit) and
@@ -280,9 +280,9 @@ bool QueueRing::DataAvailable() {
 // True when data is available; false when the producer of the partial item being assembled
 // died. Throws Empty at the deadline and EOFError when nothing can arrive any more.
 bool QueueRing::AwaitData(absl::Time deadline, bool assembling, int64_t writer, int64_t self) {
-  if (DataAvailable()) return true;  // the common case: no clock, no sleep
-  Header& shared = header();
   auto ready = [this] { return DataAvailable(); };
+  if (SpinUntil(ready)) return true;  // the common case: no clock, no sleep
+  Header& shared = header();
   for (;;) {
     absl::Time until = absl::Now() + kPollInterval;
     if (!assembling) until = std::min(until, deadline);

@@ -36,14 +36,21 @@ inline void SpinPause() {
 #endif
 }
 
-// Waits until `ready()` returns true (then true) or `until` passes (then false). `ready` may
-// take something when it succeeds (a lock); it is not called again after it succeeded.
+// Polls `ready()` for a few microseconds, without looking at the clock: true once it holds.
 template <typename Ready>
-bool SleepUntil(std::atomic<uint32_t>& waiters, SemLock& signal, absl::Time until, Ready ready) {
+bool SpinUntil(Ready ready) {
   for (int spin = 0; spin < kSpinChecks; ++spin) {
     if (ready()) return true;
     SpinPause();
   }
+  return false;
+}
+
+// Waits until `ready()` returns true (then true) or `until` passes (then false). `ready` may
+// take something when it succeeds (a lock); it is not called again after it succeeded. Callers
+// that expect the condition soon call SpinUntil first.
+template <typename Ready>
+bool SleepUntil(std::atomic<uint32_t>& waiters, SemLock& signal, absl::Time until, Ready ready) {
   for (;;) {
     if (ready()) return true;
     absl::Time now = absl::Now();

@@ -88,10 +88,14 @@ class QueueBase {
 
   std::shared_ptr<QueueRing> LoadRing(InputArchive& archive) const {
     std::shared_ptr<QueueRing> ring = QueueRing::Load(archive);
-    if (ring->kind() != kind_) {
+    // A JoinableQueue is a Queue (as in Python): a Queue parameter takes one, and the ring keeps
+    // counting its tasks.
+    bool joinable_as_queue =
+        kind_ == QueueRing::Kind::kQueue && ring->kind() == QueueRing::Kind::kJoinableQueue;
+    if (ring->kind() != kind_ && !joinable_as_queue) {
       throw SerializationError(
-          "a received queue is of another kind (Queue, SimpleQueue or "
-          "JoinableQueue) than the parameter it is passed to");
+          "a received queue is of another kind (Queue, SimpleQueue or JoinableQueue) than the "
+          "parameter it is passed to");
     }
     return ring;
   }

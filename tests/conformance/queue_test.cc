@@ -36,6 +36,17 @@ std::string Pattern(size_t size) {
   return bytes;
 }
 
+// A copy of `queue` as another process would receive it, read as a `Received`.
+template <typename Received, typename Sent>
+Received Reread(const Sent& queue) {
+  HandleTable handles;
+  std::string bytes = internal::Encode(handles, queue);
+  HandleTable received(std::move(handles));
+  Received copy;
+  internal::Decode(bytes, received, copy);
+  return copy;
+}
+
 // ---- In one process ----
 
 TEST(Queue, KeepsOrderAndCountsExactly) {
@@ -108,11 +119,7 @@ TEST(Queue, AnItemCarryingHandlesIsASerializationError) {
 TEST(Queue, AnItemOfAnotherTypeIsASerializationErrorAndTheQueueStaysUsable) {
   Queue<std::string> strings;
   strings.put("not an int at all");
-  HandleTable handles;
-  std::string bytes = internal::Encode(handles, strings);
-  HandleTable received(std::move(handles));
-  Queue<int> ints;
-  internal::Decode(bytes, received, ints);
+  Queue<int> ints = Reread<Queue<int>>(strings);
   EXPECT_THROW(ints.get(true, absl::Seconds(1)), SerializationError);
   EXPECT_EQ(strings.qsize(), 0) << "the undecodable item was taken";
   strings.put("again");
@@ -121,11 +128,17 @@ TEST(Queue, AnItemOfAnotherTypeIsASerializationErrorAndTheQueueStaysUsable) {
 
 TEST(Queue, AQueueDecodedAsAnotherKindIsASerializationError) {
   Queue<int> queue;
-  HandleTable handles;
-  std::string bytes = internal::Encode(handles, queue);
-  HandleTable received(std::move(handles));
+  EXPECT_THROW(Reread<JoinableQueue<int>>(queue), SerializationError);
+}
+
+TEST(Queue, AJoinableQueueReceivedAsAQueueKeepsCountingTasks) {
   JoinableQueue<int> joinable;
-  EXPECT_THROW(internal::Decode(bytes, received, joinable), SerializationError);
+  Queue<int> plain = Reread<Queue<int>>(joinable);
+  plain.put(7);
+  EXPECT_FALSE(joinable.join(absl::Milliseconds(10)));
+  EXPECT_EQ(joinable.get(), 7);
+  joinable.task_done();
+  EXPECT_TRUE(joinable.join(absl::Milliseconds(10)));
 }
 
 TEST(Queue, CloseForbidsPutAndGetAndAllowsJoinThread) {
