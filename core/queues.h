@@ -30,7 +30,14 @@
 // at once (no feeder thread to join); cancel_join_thread() does nothing, for the same reason.
 // An item carrying OS handles (a Lock, a Value, a pipe end) is a SerializationError: pass those
 // as Process arguments. Getting an item that does not decode as T (a copy received with another
-// T) raises SerializationError; that item is dropped and the queue stays usable.
+// T) raises SerializationError; that item is dropped and the queue stays usable. A JoinableQueue
+// may be passed where a Queue is expected.
+//
+// Limits: every live holder that has not closed the queue counts as a possible producer,
+// consumers included, so two consumers left alone wait for each other (as in Python): give such
+// gets a timeout. Once an item larger than the ring has begun to arrive, get() waits for the rest
+// past its timeout, as long as the producer lives. Memory: the ring's pages are touched only as
+// items pass (a producer that finds the ring empty wraps back to its start).
 #ifndef MULTIPROC_CORE_QUEUES_H_
 #define MULTIPROC_CORE_QUEUES_H_
 
