@@ -74,6 +74,10 @@ struct QueueRing::Header {
 };
 
 struct QueueRing::ChunkHeader {
+  // The chunk's position + 1, stored last (release): the consumer learns that the chunk at head
+  // is complete from the chunk itself, without touching the producers' cache line. Chunks start
+  // 8-aligned, so this word never straddles the ring's end; + 1 keeps fresh zeroes from matching.
+  uint64_t published;
   uint64_t length;     // payload bytes in this chunk
   uint64_t item_size;  // payload bytes of the whole item
   int64_t writer;      // the producer's pid, watched while a streamed item arrives
@@ -217,19 +221,27 @@ void QueueRing::WrapToStartIfEmpty(uint64_t bytes) {
   PublishChunk(kWrap, nullptr, filler - sizeof(ChunkHeader), 0);
 }
 
+std::atomic_ref<uint64_t> QueueRing::PublishedWord(uint64_t position) const {
+  return std::atomic_ref<uint64_t>(
+      *reinterpret_cast<uint64_t*>(ring() + (position & (header().capacity - 1))));
+}
+
 void QueueRing::PublishChunk(uint32_t flags, const void* payload, uint64_t length,
                              uint64_t item_size) {
   Header& shared = header();
   uint64_t tail = shared.tail.load(std::memory_order_relaxed);
-  ChunkHeader chunk{length, item_size, registered_pid_, flags, 0};
-  CopyIn(tail, &chunk, sizeof(chunk));
+  ChunkHeader chunk{0, length, item_size, registered_pid_, flags, 0};
+  constexpr size_t kWord = sizeof(chunk.published);
+  CopyIn(tail + kWord, reinterpret_cast<const char*>(&chunk) + kWord, sizeof(chunk) - kWord);
   if (payload != nullptr) CopyIn(tail + sizeof(chunk), payload, static_cast<size_t>(length));
   if ((flags & kLast) != 0) {
     // Counted before it becomes visible, so a fast consumer never drives the counts negative.
     shared.items_put.store(shared.items_put.load(std::memory_order_relaxed) + 1);
     if (kind_ == Kind::kJoinableQueue) shared.unfinished_tasks.fetch_add(1);
   }
-  shared.tail.store(tail + ChunkBytes(length));
+  // Sequentially consistent, before the waiter count is read: pairs with SleepUntil.
+  PublishedWord(tail).store(tail + 1);
+  shared.tail.store(tail + ChunkBytes(length), std::memory_order_release);
   NotifyOne(shared.data_waiters, locks_.data);
 }
 
@@ -267,14 +279,10 @@ void QueueRing::PutStreamed(std::string_view item, absl::Time deadline) {
 
 // ---- Consumers ----
 
-// The read-lock holder's check. The producers' tail is read only when the last value seen
-// shows nothing more (tail only grows; a value from before other consumers moved head on is
-// below head, and is refreshed too).
-bool QueueRing::DataAvailable() {
+// The read-lock holder's check: is the chunk at head published?
+bool QueueRing::DataAvailable() const {
   uint64_t head = header().head.load(std::memory_order_relaxed);
-  if (seen_tail_ > head) return true;
-  seen_tail_ = header().tail.load();
-  return seen_tail_ > head;
+  return PublishedWord(head).load() == head + 1;
 }
 
 // True when data is available; false when the producer of the partial item being assembled
@@ -308,16 +316,16 @@ bool QueueRing::AwaitData(absl::Time deadline, bool assembling, int64_t writer, 
 QueueRing::ChunkHeader QueueRing::ReadChunkHeader() {
   Header& shared = header();
   uint64_t head = shared.head.load(std::memory_order_relaxed);
-  uint64_t available = seen_tail_ - head;  // DataAvailable() just returned true
   ChunkHeader chunk{};
-  CopyOut(head, &chunk, sizeof(chunk));
-  bool valid = available >= sizeof(chunk) && chunk.length <= available - sizeof(chunk) &&
+  CopyOut(head, &chunk, sizeof(chunk));  // published: DataAvailable() just returned true
+  // No look at tail (the producers' line): the checks that need only the chunk itself.
+  bool valid = chunk.length <= shared.capacity - sizeof(chunk) &&
                (chunk.flags & ~(kFirst | kLast | kWrap)) == 0 &&
                ((chunk.flags & kWrap) != 0 || chunk.length <= chunk.item_size);
   if (!valid) {
     // Only something writing into the queue's memory from outside can cause this.
     shared.items_taken.store(shared.items_put.load());
-    Consume(available);
+    Consume(shared.tail.load() - head);
     throw SerializationError(
         "Queue.get: the queue's shared memory holds a corrupt record; its contents were "
         "discarded");

@@ -113,7 +113,8 @@ class QueueRing {
   void PublishChunk(uint32_t flags, const void* payload, uint64_t length, uint64_t item_size);
   void PutStreamed(std::string_view item, absl::Time deadline);
 
-  bool DataAvailable();
+  bool DataAvailable() const;
+  std::atomic_ref<uint64_t> PublishedWord(uint64_t position) const;
   bool AwaitData(absl::Time deadline, bool assembling, int64_t writer, int64_t self);
   ChunkHeader ReadChunkHeader();
   void Consume(uint64_t bytes);
@@ -129,10 +130,9 @@ class QueueRing {
   Locks locks_;
   bool closed_ = false;
   int64_t registered_pid_ = 0;
-  // The other end as last seen, so that most operations leave its cache line alone. Used only
-  // by the write-lock (seen_head_) and read-lock (seen_tail_) holder.
+  // The consumers' head as last seen, so that most puts leave its cache line alone. Used only
+  // by the write-lock holder.
   uint64_t seen_head_ = 0;
-  uint64_t seen_tail_ = 0;
 };
 
 }  // namespace multiproc::internal
