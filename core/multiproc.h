@@ -25,6 +25,7 @@
 #include "core/main_guard.h"
 #include "core/pool.h"
 #include "core/process.h"
+#include "core/queues.h"
 #include "core/shareable_list.h"
 #include "core/shared_memory.h"
 #include "core/sharedctypes.h"

@@ -1,0 +1,98 @@
+// Queue items to bytes and back: the same cereal archives as core/serialization.h's Encode and
+// Decode, over streams that each thread builds once and points at the item's buffer. A fresh
+// std::stringstream per item (locale set-up, two allocations, a copy) cost more than the rest of
+// a small item's trip through the queue. Items may not carry OS handles: SerializationError.
+//
+//   std::string bytes;
+//   internal::EncodeQueueItem(std::string("hello"), bytes);
+//   std::string back = internal::DecodeQueueItem<std::string>(bytes);
+#ifndef MULTIPROC_CORE_QUEUE_CODEC_H_
+#define MULTIPROC_CORE_QUEUE_CODEC_H_
+
+#include <istream>
+#include <ostream>
+#include <streambuf>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/serialization.h"
+
+namespace multiproc::internal {
+
+// Appends what is written to a caller's string.
+class AppendingBuffer : public std::streambuf {
+ public:
+  void Target(std::string* bytes) { bytes_ = bytes; }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    bytes_->append(data, static_cast<size_t>(size));
+    return size;
+  }
+  int_type overflow(int_type character) override {
+    if (!traits_type::eq_int_type(character, traits_type::eof())) {
+      bytes_->push_back(traits_type::to_char_type(character));
+    }
+    return character;
+  }
+
+ private:
+  std::string* bytes_ = nullptr;
+};
+
+// Reads a caller's bytes in place.
+class ViewingBuffer : public std::streambuf {
+ public:
+  void Target(const std::string& bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // never written: no put area
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
+// Replaces `bytes` with the encoding of `item`.
+template <typename T>
+void EncodeQueueItem(const T& item, std::string& bytes) {
+  thread_local AppendingBuffer buffer;
+  thread_local std::ostream stream(&buffer);
+  bytes.clear();
+  buffer.Target(&bytes);
+  stream.clear();
+  HandleTable handles;
+  {
+    OutputArchive archive(handles, stream);
+    archive(item);
+  }
+  if (handles.size() != 0) {
+    throw SerializationError(
+        "a queue item cannot carry OS handles (a Lock, Value, Array, Queue or pipe end); pass "
+        "those as Process arguments instead");
+  }
+}
+
+// SerializationError when `bytes` do not hold exactly one T.
+template <typename T>
+T DecodeQueueItem(const std::string& bytes) {
+  thread_local ViewingBuffer buffer;
+  thread_local std::istream stream(&buffer);
+  buffer.Target(bytes);
+  stream.clear();
+  HandleTable no_handles;
+  T item{};
+  try {
+    InputArchive archive(no_handles, stream);
+    archive(item);
+  } catch (const cereal::Exception& error) {
+    throw SerializationError(
+        absl::StrCat("cannot decode a ", bytes.size(), "-byte queue item: ", error.what()));
+  }
+  if (stream.peek() != std::istream::traits_type::eof()) {
+    throw SerializationError(
+        absl::StrCat("a ", bytes.size(), "-byte queue item holds more than the queue's item type"));
+  }
+  return item;
+}
+
+}  // namespace multiproc::internal
+
+#endif  // MULTIPROC_CORE_QUEUE_CODEC_H_
