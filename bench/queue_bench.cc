@@ -105,19 +105,6 @@ void QueueThroughput(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * producers * per_producer);
 }
 
-// Diagnostic: one put and one get in one process, no waiting; the per-item cost of the path.
-void QueuePutGetOneProcess(benchmark::State& state) {
-  Queue<std::string> queue;
-  std::string item(kItemBytes, 'q');
-  int64_t sum = 0;
-  for (auto _ : state) {
-    queue.put(item);
-    sum += static_cast<int64_t>(queue.get().size());
-  }
-  if (sum != static_cast<int64_t>(state.iterations() * kItemBytes)) state.SkipWithError("lost");
-}
-
-BENCHMARK(QueuePutGetOneProcess)->Name("queue_put_get/Queue_64B/one_process");
 BENCHMARK(QueueThroughput<Queue<std::string>>)
     ->Name("queue_throughput/Queue_64B/multiproc")
     ->Args({1, 1, 200000})

@@ -9,12 +9,12 @@
 // Layout: a Header, the QueueHolders table and the ring, in one SharedBlock. Producers take the
 // write lock, consumers the read lock (core/queue_lock.h, with owner-death takeover), so at most
 // one of each touches the ring at a time and head/tail are single-writer atomics. An item is one
-// record of one or more chunks; a chunk is published (tail moves, `chunks` is released) only once
-// it is completely written, so a producer killed mid-put leaves no torn chunk. An item that fits in
-// the ring is a single chunk. A larger one streams through in pieces of a quarter of the ring
-// while the producer holds the write lock and a consumer reads; the consumer drops a partial item
-// whose producer died (it sees the next item's first chunk, or the producer's death), and a
-// consumer taking over from a dead consumer skips the rest of the item that one was reading.
+// record of one or more chunks; a chunk is published (the word at its start is set, then tail
+// moves) only once it is completely written, so a producer killed mid-put leaves no torn chunk. An
+// item that fits in the ring is a single chunk. A larger one streams through in pieces of a quarter
+// of the ring while the producer holds the write lock and a consumer reads; the consumer drops a
+// partial item whose producer died (it sees the next item's first chunk, or the producer's death),
+// and a consumer taking over from a dead consumer skips the rest of the item that one was reading.
 // Producers wait for room (maxsize or bytes) without holding the write lock, except while
 // streaming, through a waiter count and the `room` semaphore.
 //
