@@ -13,9 +13,10 @@
 // abort() breaks it, reset() returns it to its initial state (breaking current waiters);
 // an exception thrown by the action breaks it and reaches the party that ran the action.
 // Beyond Python: a party killed inside wait() breaks the barrier for the others within about
-// 100 ms (CPython's would hang until each waiter's timeout, or forever). The
-// action is a plain function (or capture-less lambda): it travels to spawned children by name,
-// like a Process target.
+// 100 ms (CPython's would hang until each waiter's timeout, or forever).
+//
+// The action is a plain function (or capture-less lambda): it travels to spawned children by
+// name, like a Process target.
 #ifndef MULTIPROC_CORE_BARRIER_H_
 #define MULTIPROC_CORE_BARRIER_H_
 
