@@ -6,6 +6,7 @@
 #include "core/errors.h"
 #include "core/status_errors.h"
 #include "platform/code_location.h"
+#include "platform/process.h"
 
 namespace multiproc {
 
@@ -14,29 +15,70 @@ namespace {
 // threading.Barrier's states.
 enum BarrierState : int32_t { kFilling = 0, kDraining = 1, kResetting = -1, kBroken = -2 };
 
+// How often a waiting party checks whether the others inside wait() still live.
+constexpr absl::Duration kLivenessCheckInterval = absl::Milliseconds(100);
+
 }  // namespace
 
-// Guarded by the condition's lock.
+// Guarded by the condition's lock. `party_pids[parties]` follows: the pid of each party inside
+// wait() (0 for a free slot), so that a party killed inside wait() can be noticed; count can never
+// exceed parties, so there is always a free slot for an arriving party.
 struct Barrier::State {
   int32_t phase;
   uint32_t count;  // parties inside wait()
+  int64_t* party_pids() { return reinterpret_cast<int64_t*>(this + 1); }
 };
 
+namespace {
+
+size_t StateBytes(size_t parties) { return sizeof(Barrier::State) + parties * sizeof(int64_t); }
+
+}  // namespace
+
 Barrier::Barrier(size_t parties, Action action, std::optional<absl::Duration> timeout)
-    : condition_(Lock()),
-      state_(internal::SharedBlock::Allocate(sizeof(State), alignof(State))),
-      parties_(parties),
-      action_(action),
-      timeout_(timeout) {
-  if (parties == 0 || parties > 0x7fffffff) {
-    throw ValueError("multiproc::Barrier: parties must be between 1 and 2^31 - 1");
+    : condition_(Lock()), parties_(parties), action_(action), timeout_(timeout) {
+  if (parties == 0 || parties > kMaxParties) {
+    throw ValueError("multiproc::Barrier: parties must be between 1 and kMaxParties");
   }
+  state_ = internal::SharedBlock::Allocate(StateBytes(parties), alignof(State));
   new (state_.data()) State{kFilling, 0};
+  for (size_t i = 0; i < parties; ++i) state().party_pids()[i] = 0;
 }
 
 Barrier::State& Barrier::state() const {
   if (!state_.valid()) throw ValueError("use of an empty Barrier");
   return *static_cast<State*>(state_.data());
+}
+
+// Caller holds the lock and has counted itself in.
+int64_t& Barrier::ClaimSlot() {
+  int64_t* pids = state().party_pids();
+  for (size_t i = 0; i < parties_; ++i) {
+    if (pids[i] == 0) {
+      pids[i] = platform::CurrentProcessId();
+      return pids[i];
+    }
+  }
+  throw ValueError("multiproc::Barrier: more parties inside wait() than it has");  // not reached
+}
+
+// Caller holds the lock. A party killed inside wait() (CPython's barrier then hangs forever):
+// in the filling phase the round can never complete, so the barrier breaks, as on a timeout;
+// while draining it just stops counting.
+void Barrier::ForgetDeadParties() {
+  State& shared = state();
+  int64_t* pids = shared.party_pids();
+  int64_t self = platform::CurrentProcessId();
+  for (size_t i = 0; i < parties_; ++i) {
+    if (pids[i] == 0 || pids[i] == self || platform::IsProcessAlive(pids[i])) continue;
+    pids[i] = 0;
+    --shared.count;
+    if (shared.phase == kFilling) {
+      Break();
+    } else {
+      Exit();
+    }
+  }
 }
 
 size_t Barrier::wait(std::optional<absl::Duration> timeout) {
@@ -45,6 +87,12 @@ size_t Barrier::wait(std::optional<absl::Duration> timeout) {
   Enter();  // waits while the barrier drains
   State& shared = state();
   size_t index = shared.count++;
+  int64_t& slot = ClaimSlot();
+  auto leave = [&] {
+    slot = 0;
+    --shared.count;
+    Exit();
+  };
   try {
     if (index + 1 == parties_) {
       Release();
@@ -52,18 +100,19 @@ size_t Barrier::wait(std::optional<absl::Duration> timeout) {
       Await(timeout);
     }
   } catch (...) {
-    --shared.count;
-    Exit();
+    leave();
     throw;
   }
-  --shared.count;
-  Exit();
+  leave();
   return index;
 }
 
 void Barrier::Enter() {
   State& shared = state();
-  while (shared.phase == kDraining || shared.phase == kResetting) condition_.wait();
+  while (shared.phase == kDraining || shared.phase == kResetting) {
+    condition_.wait(kLivenessCheckInterval);
+    ForgetDeadParties();
+  }
   if (shared.phase < 0) throw BrokenBarrierError("the barrier is broken");
 }
 
@@ -81,11 +130,17 @@ void Barrier::Release() {
 
 void Barrier::Await(std::optional<absl::Duration> timeout) {
   State& shared = state();
-  if (!condition_.wait_for([&shared] { return shared.phase != kFilling; }, timeout)) {
-    Break();
-    throw BrokenBarrierError("timed out waiting at the barrier; it is now broken");
+  absl::Time deadline = timeout.has_value() ? absl::Now() + *timeout : absl::InfiniteFuture();
+  while (shared.phase == kFilling) {
+    absl::Duration remaining = deadline - absl::Now();
+    if (remaining <= absl::ZeroDuration()) {
+      Break();
+      throw BrokenBarrierError("timed out waiting at the barrier; it is now broken");
+    }
+    condition_.wait(std::min(remaining, kLivenessCheckInterval));
+    ForgetDeadParties();
   }
-  if (shared.phase < 0) throw BrokenBarrierError("the barrier was aborted or reset");
+  if (shared.phase < 0) throw BrokenBarrierError("the barrier was aborted, reset or lost a party");
 }
 
 // The last party out lets a new round fill.
@@ -146,7 +201,7 @@ void Barrier::load(cereal::PortableBinaryInputArchive& archive) {
   uint64_t parties = 0;
   condition_ = Condition::LoadFromArchive(static_cast<internal::InputArchive&>(archive));
   archive(state_, parties, action, timeout_ns);
-  if (state_.size() < sizeof(State) || parties == 0 || parties > 0x7fffffff) {
+  if (parties == 0 || parties > kMaxParties || state_.size() < StateBytes(parties)) {
     throw SerializationError("a received Barrier's state is malformed");
   }
   parties_ = static_cast<size_t>(parties);

@@ -11,9 +11,12 @@
 //
 // As in Python: a wait that times out breaks the barrier for everyone (BrokenBarrierError);
 // abort() breaks it, reset() returns it to its initial state (breaking current waiters);
-// an exception thrown by the action breaks it and reaches the party that ran the action. The
-// action is a plain function (or capture-less lambda): it travels to spawned children by name,
-// like a Process target.
+// an exception thrown by the action breaks it and reaches the party that ran the action.
+// Beyond Python: a party killed inside wait() breaks the barrier for the others within about
+// 100 ms (CPython's would hang until each waiter's timeout, or forever).
+//
+// The action is a plain function (or capture-less lambda): it travels to spawned children by
+// name, like a Process target.
 #ifndef MULTIPROC_CORE_BARRIER_H_
 #define MULTIPROC_CORE_BARRIER_H_
 
@@ -29,9 +32,11 @@ namespace multiproc {
 
 class Barrier {
  public:
+  struct State;  // in shared memory; defined in barrier.cc
   using Action = void (*)();
+  static constexpr size_t kMaxParties = size_t{1} << 20;
 
-  // ValueError if `parties` is 0.
+  // ValueError if `parties` is 0 or above kMaxParties.
   explicit Barrier(size_t parties, Action action = nullptr,
                    std::optional<absl::Duration> timeout = std::nullopt);
 
@@ -51,7 +56,6 @@ class Barrier {
   static Barrier LoadFromArchive(internal::InputArchive& archive);
 
  private:
-  struct State;
   struct Received {};
   explicit Barrier(Received) : condition_(Condition::Received{}) {}
   State& state() const;
@@ -60,6 +64,8 @@ class Barrier {
   void Await(std::optional<absl::Duration> timeout);
   void Exit();
   void Break();
+  int64_t& ClaimSlot();
+  void ForgetDeadParties();
 
   mutable Condition condition_;
   internal::SharedBlock state_;

@@ -151,6 +151,37 @@ TEST_P(BarrierConformance, AChildsTimeoutBreaksTheParentsWait) {
   EXPECT_EQ(child.exitcode(), 7);
 }
 
+void WaitLong(Barrier barrier) { barrier.wait(absl::Seconds(60)); }
+
+// CPython's barrier would hang here until the survivors' timeouts (or forever without one).
+TEST_P(BarrierConformance, APartyKilledWhileWaitingBreaksTheBarrierForTheOthers) {
+  Barrier barrier(3);
+  Process doomed = MakeProcess(WaitLong, barrier);
+  doomed.start();
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (barrier.n_waiting() != 1 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(barrier.n_waiting(), 1u);
+  doomed.kill();
+  doomed.join();
+  absl::Time started = absl::Now();
+  EXPECT_THROW(barrier.wait(absl::Seconds(30)), BrokenBarrierError);
+  EXPECT_LT(absl::Now() - started, absl::Seconds(5)) << "noticed the death, not the timeout";
+  EXPECT_TRUE(barrier.broken());
+  barrier.reset();
+  EXPECT_FALSE(barrier.broken());
+  EXPECT_EQ(barrier.n_waiting(), 0u) << "the dead party is no longer counted";
+  std::vector<Process> partners;
+  for (int i = 0; i < 2; ++i) {
+    partners.push_back(MakeProcess(WaitLong, barrier));
+    partners.back().start();
+  }
+  EXPECT_LT(barrier.wait(absl::Seconds(20)), 3u) << "a full round passes after reset";
+  for (Process& partner : partners) {
+    partner.join();
+    EXPECT_EQ(partner.exitcode(), 0);
+  }
+}
+
 void ReceiveBarrierAndWait(platform::OwnedHandle channel, platform::OwnedHandle report) {
   Barrier barrier(1);
   internal::ReceiveObjects(channel.get(), barrier);
