@@ -10,7 +10,6 @@
 #include "core/errors.h"
 #include "core/queue_wakeup.h"
 #include "platform/process.h"
-#include "platform/process_id.h"
 
 namespace multiproc::internal {
 
@@ -111,7 +110,7 @@ QueueRing::QueueRing(Kind kind, int64_t maxsize, size_t capacity_bytes) : kind_(
   shared->maxsize = std::max<int64_t>(maxsize, 0);
   auto signal = [] { return SemLock(SemLock::Kind::kSemaphore, 0, kSemaphoreMaximum); };
   locks_ = Locks{signal(), signal(), signal(), signal(), signal()};
-  registered_pid_ = platform::CachedProcessId();
+  registered_pid_ = platform::CurrentProcessId();
   holders().RegisterCreator(registered_pid_);
 }
 
@@ -150,7 +149,7 @@ void QueueRing::CheckOpen(const char* operation) const {
 
 void QueueRing::Close() {
   closed_ = true;
-  holders().MarkClosed(platform::CachedProcessId());
+  holders().MarkClosed(platform::CurrentProcessId());
 }
 
 void QueueRing::CopyIn(uint64_t position, const void* source, size_t size) const {
@@ -198,7 +197,7 @@ bool QueueRing::WaitForRoom(uint64_t bytes, bool for_new_item, absl::Time deadli
 // Waiting for room without the write lock lets other producers (whose items may fit) and
 // put_nowait callers proceed.
 bool QueueRing::AcquireWriterWithRoom(uint64_t bytes, absl::Time deadline) {
-  int64_t self = platform::CachedProcessId();
+  int64_t self = platform::CurrentProcessId();
   RegisterIfNew(self);
   for (;;) {
     if (!write_lock().Acquire(self, deadline)) return false;
@@ -360,7 +359,7 @@ void QueueRing::CountLostItem() {
 void QueueRing::Get(bool block, std::optional<absl::Duration> timeout, std::string& item) {
   CheckOpen("get");
   absl::Time deadline = DeadlineFor(block, timeout);
-  const int64_t self = platform::CachedProcessId();
+  const int64_t self = platform::CurrentProcessId();
   if (!read_lock().Acquire(self, deadline)) {
     throw Empty(block ? "Queue.get: nothing arrived before the timeout"
                       : "Queue.get: another process is reading the queue");
@@ -452,7 +451,7 @@ std::shared_ptr<QueueRing> QueueRing::Load(InputArchive& archive) {
   if (!valid) throw SerializationError("a received queue's shared state is malformed");
   auto ring = std::shared_ptr<QueueRing>(
       new QueueRing(static_cast<Kind>(kind), std::move(block), std::move(locks)));
-  ring->registered_pid_ = platform::CachedProcessId();
+  ring->registered_pid_ = platform::CurrentProcessId();
   ring->holders().CompleteTransfer(copy, ring->registered_pid_);
   return ring;
 }

@@ -151,3 +151,37 @@ TEST(Process, KillWhenParentDiesTakesTheGrandchildDown) {
 
 }  // namespace
 }  // namespace multiproc::platform
+
+namespace multiproc::platform {
+namespace {
+
+// CurrentProcessId caches the pid (getpid is a system call on every lock acquire); a fork child
+// must see its own pid, not the parent's cached one.
+TEST(CurrentProcessId, IsFreshInAForkChild) {
+  if (!SupportsFork()) GTEST_SKIP() << "no fork on this platform";
+  ProcessId parent = CurrentProcessId();  // cached before the fork
+  absl::StatusOr<PipePair> pipe = CreateSimplexPipe();
+  ASSERT_TRUE(pipe.ok());
+  NativeHandle writer = pipe->second.get();
+  absl::StatusOr<ChildProcess> child = ForkAndRun(
+      [writer] {
+        ProcessId self = CurrentProcessId();
+        return WriteAll(writer, {reinterpret_cast<const std::byte*>(&self), sizeof(self)}).ok() ? 0
+                                                                                                : 1;
+      },
+      false);
+  ASSERT_TRUE(child.ok()) << child.status();
+  pipe->second.reset();
+  ProcessId reported = 0;
+  ASSERT_TRUE(
+      ReadExact(pipe->first.get(), {reinterpret_cast<std::byte*>(&reported), sizeof(reported)})
+          .ok());
+  absl::StatusOr<std::optional<ExitStatus>> status = child->Wait(absl::Seconds(30));
+  ASSERT_TRUE(status.ok() && status->has_value());
+  EXPECT_EQ(reported, child->pid()) << "the child saw its parent's cached pid";
+  EXPECT_NE(reported, parent);
+  EXPECT_EQ(CurrentProcessId(), parent);
+}
+
+}  // namespace
+}  // namespace multiproc::platform
