@@ -4,15 +4,20 @@
 #include "core/connection.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/handle_transport.h"
+#include "core/listener.h"
 #include "platform/pipe.h"
 #include "tests/conformance/conformance_support.h"
 
@@ -221,6 +226,48 @@ TEST(Connection, WaitHandlesManyConnections) {
   ASSERT_EQ(ready.size(), 2u);
   EXPECT_EQ(std::get<Connection>(ready[0]).recv<int>(), 7);
   EXPECT_EQ(std::get<Connection>(ready[1]).recv<int>(), 99);
+}
+
+// CPython's multiprocessing.connection reads and writes the same frames: a Python Listener
+// (no authkey: Python 3.11 here predates the SHA-256 handshake) echoes our messages reversed.
+TEST(Connection, CPythonUnderstandsTheFraming) {
+  if (platform::DefaultAddressFamily() != AddressFamily::kUnix ||
+      std::system("python3 -c 'import multiprocessing.connection' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "needs python3 and Unix-domain sockets";
+  }
+  std::string address = (std::filesystem::temp_directory_path() /
+                         absl::StrCat("multiproc-cpython-", absl::ToUnixNanos(absl::Now())))
+                            .string();
+  std::string script = absl::StrCat(
+      "python3 -c 'import sys\n"
+      "from multiprocessing.connection import Listener\n"
+      "with Listener(sys.argv[1], \"AF_UNIX\") as l, l.accept() as c:\n"
+      "    m = c.recv_bytes()\n"
+      "    while m != b\"quit\":\n"
+      "        c.send_bytes(m[::-1]); m = c.recv_bytes()\n' ",
+      address, " >/dev/null 2>&1 &");
+  ASSERT_EQ(std::system(script.c_str()), 0);
+  std::optional<Connection> python;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(20); !python && absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(20))) {
+    try {
+      python = Client(address);
+    } catch (const OSError&) {
+      // not listening yet
+    }
+  }
+  ASSERT_TRUE(python.has_value()) << "the Python listener did not start";
+  std::string big(3 << 20, 'b');
+  big.front() = 'f';
+  for (const std::string& message : {std::string("abc"), std::string(), big}) {
+    python->send_bytes(message);
+    ASSERT_TRUE(python->poll(absl::Seconds(20)));
+    EXPECT_EQ(python->recv_bytes(), std::string(message.rbegin(), message.rend()));
+  }
+  python->send_bytes("quit");
+  EXPECT_TRUE(python->poll(absl::Seconds(20)));
+  EXPECT_THROW(python->recv_bytes(), EOFError) << "Python closed its end";
+  std::filesystem::remove(address);
 }
 
 // ---- across processes ----
