@@ -90,7 +90,8 @@ class Connection {
     send_bytes(std::string_view(bytes));
   }
 
-  // Receives one message and decodes it as a T. SerializationError if it is not one.
+  // Receives one message and decodes it as a T (default-constructible). SerializationError if
+  // it is not one.
   template <typename T>
   T recv() {
     std::string bytes = recv_bytes();
