@@ -131,6 +131,10 @@ def write_markdown(rows, path, platform_note):
                                          else f" ({floor_key[1]})")
             of_floor = speed_ratio(ours, floor)
             versus = speed_ratio(ours, theirs)
+            if unit == "MiB":  # a ratio of two near-zero memory figures means nothing
+                of_floor = None
+                if ours is not None and ours["value"] < 1:
+                    versus = None
             ratio = lambda r: "n/a" if r is None else f"{r:.2f}x"
             lines.append(f"| {variant} | {unit} | {value(ours)} | {value(theirs)} | "
                          f"{floor_text} | {ratio(of_floor)} | {ratio(versus)} |")
