@@ -31,10 +31,22 @@ class ForkserverChild : public StartedChild {
     absl::StatusOr<platform::ExitStatus> status = ReadExitStatus(status_pipe_.get());
     // No status means the server died; its children died with it (they are killed with it).
     exit_status_ = status.ok() ? *status : platform::ExitStatus{0, platform::kSignalKill};
+    AwaitEndOfReports();
     return exit_status_;
   }
 
   absl::Status Terminate() override { return Signal(platform::kSignalTerminate); }
+
+  // The server closes the pipe right after the report; until it does, the pipe (the sentinel)
+  // is not readable. Reading to its end here means that once Wait has reported an exit, the
+  // sentinel stays ready, as a process handle does.
+  void AwaitEndOfReports() {
+    std::byte rest[16];
+    for (;;) {
+      absl::StatusOr<size_t> got = platform::ReadSome(status_pipe_.get(), rest);
+      if (!got.ok() || *got == 0) return;
+    }
+  }
   absl::Status Kill() override { return Signal(platform::kSignalKill); }
 
  private:

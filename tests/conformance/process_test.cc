@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "platform/shared_memory.h"
+#include "platform/wait.h"
 #include "tests/conformance/conformance_support.h"
 
 namespace multiproc {
@@ -166,6 +167,20 @@ TEST_P(ProcessConformance, ChildrenAreNamedInStartOrder) {
   ASSERT_EQ(std::sscanf(first.name().c_str(), "Process-%d", &first_number), 1) << first.name();
   ASSERT_EQ(std::sscanf(second.name().c_str(), "Process-%d", &second_number), 1);
   EXPECT_EQ(second_number, first_number + 1);
+}
+
+// Python's sentinel stays ready once the process ended, also after join() collected its status
+// (a forkserver child's sentinel is a report pipe, so this is not automatic there).
+TEST_P(ProcessConformance, TheSentinelStaysReadyAfterJoin) {
+  Process child = MakeProcess(ReturnNormally);
+  child.start();
+  child.join();
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<std::vector<size_t>> ready =
+        platform::WaitForAny({child.sentinel()}, absl::ZeroDuration());
+    ASSERT_TRUE(ready.ok()) << ready.status();
+    EXPECT_EQ(ready->size(), 1u) << "after join, check " << i;
+  }
 }
 
 TEST_P(ProcessConformance, MisuseRaisesPythonsErrors) {
