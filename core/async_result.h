@@ -103,10 +103,12 @@ class ResultState {
         }
       });
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    value_.emplace(std::move(value));
-    done_ = true;
-    changed_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      value_.emplace(std::move(value));
+      done_ = true;
+    }
+    changed_.notify_all();  // after unlocking: the woken waiter does not block on mutex_
   }
 
   // Ignored once completed (a map fails on its first failed chunk; later ones change nothing).
@@ -117,9 +119,11 @@ class ResultState {
       failing_ = true;
     }
     if (error_callback_) CallErrorCallback(error_callback_, error);
-    std::lock_guard<std::mutex> lock(mutex_);
-    error_ = std::move(error);
-    done_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::move(error);
+      done_ = true;
+    }
     changed_.notify_all();
   }
 

@@ -429,6 +429,7 @@ bool PoolEngine::ReadReply(Worker& worker) {
 
 void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTable& handles) {
   std::optional<Chunk> answered;
+  Deferred later;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto held =
@@ -446,6 +447,9 @@ void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTa
     }
     answered = std::move(held->chunk);
     worker.held.erase(held);
+    // Feed the worker before decoding: it computes while we deliver.
+    if (state_ != State::kTerminated && !broken_) DispatchLocked(later);
+    StopIdleWorkersWhenClosedLocked();
   }
   Job& job = *answered->job;
   if (reply.kind == ReplyKind::kChunkFailed) {
@@ -460,12 +464,6 @@ void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTa
       job.Fail(answered->first, answered->count,
                RebuildError(CaptureCurrentError(), "cannot decode a task's result: "));
     }
-  }
-  Deferred later;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (state_ != State::kTerminated && !broken_) DispatchLocked(later);
-    StopIdleWorkersWhenClosedLocked();
   }
   RunAll(later);
 }
