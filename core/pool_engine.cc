@@ -381,10 +381,19 @@ void PoolEngine::HandlerLoop() {
       } else if (is_sentinel) {
         exited.push_back(worker);
       } else {
-        ReadReply(*worker);
+        ReadRepliesWaiting(*worker);
       }
     }
     for (Worker* worker : exited) OnWorkerExit(*worker);
+  }
+}
+
+void PoolEngine::ReadRepliesWaiting(Worker& worker) {
+  // A busy worker's replies queue up while we handle one: take them without another round of
+  // WaitForAny over every worker (bounded, so the other workers get their turn).
+  for (int replies = 0; replies < 32 && ReadReply(worker); ++replies) {
+    absl::StatusOr<bool> more = platform::WaitReadable(worker.channel.get(), absl::ZeroDuration());
+    if (!more.ok() || !*more) return;
   }
 }
 

@@ -125,6 +125,8 @@ class PoolEngine {
   void HandlerLoop();
   // Reads one message from `worker`. False when the channel ended.
   bool ReadReply(Worker& worker);
+  // Reads the messages `worker` has queued, at least one.
+  void ReadRepliesWaiting(Worker& worker);
   void OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTable& handles);
   void OnWorkerExit(Worker& worker);
   bool HandlerShouldExitLocked() const;
