@@ -17,11 +17,10 @@ void RunCallbackGuarded(const std::function<void()>& call) {
   }
 }
 
-void CallErrorCallback(const std::function<void(const Error&)>& callback,
-                       const std::exception_ptr& error) {
+void CallErrorCallback(const std::function<void(const Error&)>& callback, const Failure& error) {
   RunCallbackGuarded([&] {
     try {
-      std::rethrow_exception(error);
+      error.Raise();
     } catch (const Error& typed) {
       callback(typed);
     } catch (...) {

@@ -30,6 +30,7 @@
 
 #include "absl/time/time.h"
 #include "core/errors.h"
+#include "core/task_error.h"
 
 namespace multiproc {
 
@@ -47,10 +48,9 @@ using StoredResult = std::conditional_t<std::is_void_v<R>, Unit, std::decay_t<R>
 // Runs a user callback, keeping the result-handler thread alive whatever it throws.
 void RunCallbackGuarded(const std::function<void()>& call);
 
-// Rethrows `error` as a multiproc::Error for an error_callback (every error a pool delivers is
-// one; anything else is wrapped).
-void CallErrorCallback(const std::function<void(const Error&)>& callback,
-                       const std::exception_ptr& error);
+// Raises `error` and hands it to an error_callback (every error a pool delivers is a
+// multiproc::Error; anything else is wrapped).
+void CallErrorCallback(const std::function<void(const Error&)>& callback, const Failure& error);
 
 std::chrono::steady_clock::time_point DeadlineAfter(std::optional<absl::Duration> timeout);
 
@@ -103,23 +103,27 @@ class ResultState {
         }
       });
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    value_.emplace(std::move(value));
-    done_ = true;
-    changed_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      value_.emplace(std::move(value));
+      done_ = true;
+    }
+    changed_.notify_all();  // after unlocking: the woken waiter does not block on mutex_
   }
 
   // Ignored once completed (a map fails on its first failed chunk; later ones change nothing).
-  void SetError(std::exception_ptr error) {
+  void SetError(Failure error) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (done_ || failing_) return;
       failing_ = true;
     }
     if (error_callback_) CallErrorCallback(error_callback_, error);
-    std::lock_guard<std::mutex> lock(mutex_);
-    error_ = std::move(error);
-    done_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::move(error);
+      done_ = true;
+    }
     changed_.notify_all();
   }
 
@@ -140,13 +144,13 @@ class ResultState {
   // Call after Wait returned true.
   const T& Value() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (error_) std::rethrow_exception(error_);
+    if (error_.has_value()) error_->Raise();
     return *value_;
   }
 
   bool Failed() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return error_ != nullptr;
+    return error_.has_value();
   }
 
  private:
@@ -159,7 +163,7 @@ class ResultState {
   bool done_ = false;
   bool failing_ = false;
   std::optional<T> value_;
-  std::exception_ptr error_;
+  std::optional<Failure> error_;
 };
 
 }  // namespace internal

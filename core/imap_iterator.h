@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "core/async_result.h"
 #include "core/errors.h"
+#include "core/task_error.h"
 
 namespace multiproc {
 
@@ -34,7 +35,7 @@ namespace internal {
 template <typename T>
 class ImapState {
  public:
-  using Outcome = std::variant<T, std::exception_ptr>;
+  using Outcome = std::variant<T, Failure>;
 
   ImapState(size_t total, bool ordered) : total_(total), ordered_(ordered), slots_(total) {}
 
@@ -62,7 +63,7 @@ class ImapState {
       arrived_.pop_front();
     }
     ++taken_;
-    if (auto* error = std::get_if<std::exception_ptr>(&outcome)) std::rethrow_exception(*error);
+    if (auto* error = std::get_if<Failure>(&outcome)) error->Raise();
     return std::move(std::get<T>(outcome));
   }
 

@@ -38,7 +38,9 @@
 // once, failing unfinished tasks with ProcessError; join() (after either) waits for the workers.
 // Use after close()/terminate() raises ValueError("Pool not running"). Destroying a Pool that was
 // not joined terminates it, as Python's `with Pool() as pool:` does: no orphans, no hang.
-// Nested pools work (a task may create a Pool).
+// Nested pools work (a task may create a Pool). Under the fork start method, replacement workers
+// are forked by the result-handler thread (as CPython's worker-handler thread does), so the
+// multi-threaded-fork warning appears once; prefer forkserver or spawn.
 #ifndef MULTIPROC_CORE_POOL_H_
 #define MULTIPROC_CORE_POOL_H_
 

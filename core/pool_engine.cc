@@ -31,13 +31,13 @@ std::string DescribeExit(ProcessId pid, std::optional<int> exitcode) {
 }
 
 // The exception a failure reply carries.
-std::exception_ptr DecodeFailure(const ParsedReply& reply, const std::string& context) {
+Failure DecodeFailure(const ParsedReply& reply, const std::string& context) {
   CapturedError error;
   try {
     HandleTable none;
     Decode(std::string(reply.payload), none, error);
   } catch (const SerializationError& malformed) {
-    return std::make_exception_ptr(malformed);
+    return Failure::Of<SerializationError>(std::string(malformed.what()));
   }
   return RebuildError(error, context);
 }
@@ -101,7 +101,7 @@ void PoolEngine::Submit(std::shared_ptr<Job> job, size_t chunksize) {
     if (state_ != State::kRunning) throw ValueError("Pool not running");
     if (job->size() == 0) return;
     if (broken_) {
-      FailLater(Chunk{job, 0, job->size(), nullptr}, broken_, later);
+      FailLater(Chunk{job, 0, job->size(), nullptr}, *broken_, later);
     } else {
       for (size_t first = 0; first < job->size(); first += chunksize) {
         pending_.push_back(Chunk{job, first, std::min(chunksize, job->size() - first), nullptr});
@@ -112,7 +112,7 @@ void PoolEngine::Submit(std::shared_ptr<Job> job, size_t chunksize) {
   RunAll(later);
 }
 
-void PoolEngine::FailLater(Chunk chunk, std::exception_ptr error, Deferred& later) {
+void PoolEngine::FailLater(Chunk chunk, Failure error, Deferred& later) {
   later.push_back(
       [chunk = std::move(chunk), error] { chunk.job->Fail(chunk.first, chunk.count, error); });
 }
@@ -176,9 +176,9 @@ void PoolEngine::FillWorkerLocked(Worker& worker, Deferred& later) {
     if (!alone && !fits) break;
     if (alone && handles > platform::kMaxHandlesPerMessage) {
       FailLater(std::move(chunk),
-                std::make_exception_ptr(SerializationError(
+                Failure::Of<SerializationError>(
                     absl::StrCat("a chunk's arguments hold ", handles, " handles; at most ",
-                                 platform::kMaxHandlesPerMessage, " travel in one message"))),
+                                 platform::kMaxHandlesPerMessage, " travel in one message")),
                 later);
       pending_.pop_front();
       continue;
@@ -228,8 +228,8 @@ void PoolEngine::SendBatchLocked(Worker& worker, std::vector<HeldChunk> batch, D
       // Larger than one message may be: the chunks cannot travel.
       for (HeldChunk& held : batch) {
         FailLater(std::move(held.chunk),
-                  std::make_exception_ptr(SerializationError(
-                      absl::StrCat("cannot send a task to a pool worker: ", sent.message()))),
+                  Failure::Of<SerializationError>(
+                      absl::StrCat("cannot send a task to a pool worker: ", sent.message())),
                   later);
       }
       return;
@@ -273,7 +273,7 @@ void PoolEngine::StopIdleWorkersWhenClosedLocked() {
   }
 }
 
-void PoolEngine::FailOutstandingLocked(const std::exception_ptr& error, Deferred& later) {
+void PoolEngine::FailOutstandingLocked(const Failure& error, Deferred& later) {
   while (!pending_.empty()) {
     FailLater(std::move(pending_.front()), error, later);
     pending_.pop_front();
@@ -285,7 +285,7 @@ void PoolEngine::FailOutstandingLocked(const std::exception_ptr& error, Deferred
   }
 }
 
-void PoolEngine::BreakLocked(std::exception_ptr error, Deferred& later) {
+void PoolEngine::BreakLocked(Failure error, Deferred& later) {
   if (broken_) return;
   broken_ = error;
   FailOutstandingLocked(error, later);
@@ -310,8 +310,7 @@ void PoolEngine::Terminate() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ == State::kTerminated) return;
     state_ = State::kTerminated;
-    auto error =
-        std::make_exception_ptr(ProcessError("the pool was terminated before this task completed"));
+    auto error = Failure::Of<ProcessError>("the pool was terminated before this task completed");
     FailOutstandingLocked(error, later);
     for (const auto& worker : workers_) (void)worker->process.terminate();
   }
@@ -382,10 +381,19 @@ void PoolEngine::HandlerLoop() {
       } else if (is_sentinel) {
         exited.push_back(worker);
       } else {
-        ReadReply(*worker);
+        ReadRepliesWaiting(*worker);
       }
     }
     for (Worker* worker : exited) OnWorkerExit(*worker);
+  }
+}
+
+void PoolEngine::ReadRepliesWaiting(Worker& worker) {
+  // A busy worker's replies queue up while we handle one: take them without another round of
+  // WaitForAny over every worker (bounded, so the other workers get their turn).
+  for (int replies = 0; replies < 32 && ReadReply(worker); ++replies) {
+    absl::StatusOr<bool> more = platform::WaitReadable(worker.channel.get(), absl::ZeroDuration());
+    if (!more.ok() || !*more) return;
   }
 }
 
@@ -413,7 +421,7 @@ bool PoolEngine::ReadReply(Worker& worker) {
       break;
     }
     case ReplyKind::kInitializerFailed: {
-      std::exception_ptr error = DecodeFailure(reply, "the pool's initializer failed: ");
+      Failure error = DecodeFailure(reply, "the pool's initializer failed: ");
       std::lock_guard<std::mutex> lock(mutex_);
       worker.stop_sent = true;  // it ends by itself
       BreakLocked(error, later);
@@ -430,6 +438,7 @@ bool PoolEngine::ReadReply(Worker& worker) {
 
 void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTable& handles) {
   std::optional<Chunk> answered;
+  Deferred later;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto held =
@@ -447,6 +456,9 @@ void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTa
     }
     answered = std::move(held->chunk);
     worker.held.erase(held);
+    // Feed the worker before decoding: it computes while we deliver.
+    if (state_ != State::kTerminated && !broken_) DispatchLocked(later);
+    StopIdleWorkersWhenClosedLocked();
   }
   Job& job = *answered->job;
   if (reply.kind == ReplyKind::kChunkFailed) {
@@ -461,12 +473,6 @@ void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTa
       job.Fail(answered->first, answered->count,
                RebuildError(CaptureCurrentError(), "cannot decode a task's result: "));
     }
-  }
-  Deferred later;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (state_ != State::kTerminated && !broken_) DispatchLocked(later);
-    StopIdleWorkersWhenClosedLocked();
   }
   RunAll(later);
 }
@@ -490,22 +496,20 @@ void PoolEngine::OnWorkerExit(Worker& worker) {
     workers_.erase(position);  // `worker` is gone from here on
     if (state_ == State::kTerminated) return;
     if (died_initializing) {
-      BreakLocked(std::make_exception_ptr(WorkerLostError(
+      BreakLocked(Failure::Of<WorkerLostError>(
                       absl::StrCat(death,
                                    " before its initializer finished; the pool stops "
-                                   "starting workers"))),
+                                   "starting workers")),
                   later);
     }
     if (!held.empty()) {
       // The oldest chunk was running; those behind it never started and go to another worker.
-      FailLater(
-          std::move(held.front().chunk),
-          std::make_exception_ptr(WorkerLostError(absl::StrCat(death, " while running a task"))),
-          later);
+      FailLater(std::move(held.front().chunk),
+                Failure::Of<WorkerLostError>(absl::StrCat(death, " while running a task")), later);
       for (size_t i = held.size(); i-- > 1;) {
         held[i].chunk.encoded = nullptr;
         if (broken_) {
-          FailLater(std::move(held[i].chunk), broken_, later);
+          FailLater(std::move(held[i].chunk), *broken_, later);
         } else {
           pending_.push_front(std::move(held[i].chunk));
         }

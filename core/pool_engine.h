@@ -38,6 +38,7 @@
 #include "core/pool_job.h"
 #include "core/pool_protocol.h"
 #include "core/process.h"
+#include "core/task_error.h"
 #include "platform/handle.h"
 
 namespace multiproc::internal {
@@ -117,13 +118,15 @@ class PoolEngine {
   size_t UnreadBytesLocked(const Worker& worker) const;
   void StopIdleWorkersWhenClosedLocked();
   // Fails every queued and held chunk with `error`.
-  void FailOutstandingLocked(const std::exception_ptr& error, Deferred& later);
-  void BreakLocked(std::exception_ptr error, Deferred& later);
-  void FailLater(Chunk chunk, std::exception_ptr error, Deferred& later);
+  void FailOutstandingLocked(const Failure& error, Deferred& later);
+  void BreakLocked(Failure error, Deferred& later);
+  void FailLater(Chunk chunk, Failure error, Deferred& later);
 
   void HandlerLoop();
   // Reads one message from `worker`. False when the channel ended.
   bool ReadReply(Worker& worker);
+  // Reads the messages `worker` has queued, at least one.
+  void ReadRepliesWaiting(Worker& worker);
   void OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTable& handles);
   void OnWorkerExit(Worker& worker);
   bool HandlerShouldExitLocked() const;
@@ -135,7 +138,7 @@ class PoolEngine {
 
   std::mutex mutex_;
   State state_ = State::kRunning;
-  std::exception_ptr broken_;  // once set, every task fails with it and no worker starts
+  std::optional<Failure> broken_;  // once set, every task fails with it and no worker starts
   std::deque<Chunk> pending_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t next_chunk_id_ = 1;

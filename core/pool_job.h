@@ -31,7 +31,7 @@ class ResultSink {
  public:
   virtual ~ResultSink() = default;
   virtual void Deliver(size_t first, std::vector<T> values) = 0;
-  virtual void Fail(size_t first, size_t count, std::exception_ptr error) = 0;
+  virtual void Fail(size_t first, size_t count, Failure error) = 0;
 };
 
 class Job {
@@ -48,7 +48,7 @@ class Job {
   virtual void EncodeItems(size_t first, size_t count, OutputArchive& archive) const = 0;
   // Decodes the results of items [first, first + count) and delivers them.
   virtual void Complete(size_t first, size_t count, InputArchive& results) = 0;
-  virtual void Fail(size_t first, size_t count, std::exception_ptr error) = 0;
+  virtual void Fail(size_t first, size_t count, Failure error) = 0;
 
  private:
   platform::CodeLocation runner_;
@@ -81,7 +81,7 @@ class CallJob final : public Job {
     sink_->Deliver(first, std::move(values));
   }
 
-  void Fail(size_t first, size_t count, std::exception_ptr error) override {
+  void Fail(size_t first, size_t count, Failure error) override {
     sink_->Fail(first, count, std::move(error));
   }
 
@@ -96,7 +96,7 @@ class SingleResultSink final : public ResultSink<T> {
  public:
   explicit SingleResultSink(std::shared_ptr<ResultState<T>> state) : state_(std::move(state)) {}
   void Deliver(size_t, std::vector<T> values) override { state_->SetValue(std::move(values[0])); }
-  void Fail(size_t, size_t, std::exception_ptr error) override { state_->SetError(error); }
+  void Fail(size_t, size_t, Failure error) override { state_->SetError(error); }
 
  private:
   std::shared_ptr<ResultState<T>> state_;
@@ -123,7 +123,7 @@ class VectorResultSink final : public ResultSink<T> {
     if (complete.has_value()) state_->SetValue(std::move(*complete));
   }
 
-  void Fail(size_t, size_t, std::exception_ptr error) override { state_->SetError(error); }
+  void Fail(size_t, size_t, Failure error) override { state_->SetError(error); }
 
  private:
   std::vector<T> Collect() {
@@ -150,7 +150,7 @@ class IteratorResultSink final : public ResultSink<T> {
     for (size_t i = 0; i < values.size(); ++i) state_->Deliver(first + i, std::move(values[i]));
   }
 
-  void Fail(size_t first, size_t count, std::exception_ptr error) override {
+  void Fail(size_t first, size_t count, Failure error) override {
     for (size_t i = 0; i < count; ++i) state_->Deliver(first + i, error);
   }
 

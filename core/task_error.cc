@@ -2,6 +2,7 @@
 
 #include <boost/core/demangle.hpp>
 #include <cereal/details/helpers.hpp>
+#include <cstdlib>
 #include <typeinfo>
 
 #include "absl/strings/str_cat.h"
@@ -28,8 +29,8 @@ bool Named(const CapturedError& error) {
 }
 
 template <typename E>
-std::exception_ptr Make(const std::string& message) {
-  return std::make_exception_ptr(E(message));
+Failure Make(const std::string& message) {
+  return Failure::Of<E>(message);
 }
 
 }  // namespace
@@ -46,7 +47,12 @@ CapturedError CaptureCurrentError() {
   }
 }
 
-std::exception_ptr RebuildError(const CapturedError& error, const std::string& context) {
+void Failure::Raise() const {
+  raise_();
+  std::abort();  // raise_ always throws
+}
+
+Failure RebuildError(const CapturedError& error, const std::string& context) {
   std::string message = context.empty() ? error.message : absl::StrCat(context, error.message);
   // multiproc's own types come back as themselves, so callers catch what they would catch
   // locally. Most derived first: Named compares exact type names.
@@ -64,7 +70,7 @@ std::exception_ptr RebuildError(const CapturedError& error, const std::string& c
   if (Named<ProcessError>(error)) return Make<ProcessError>(message);
   if (Named<RemoteError>(error)) return Make<RemoteError>(message);
   if (Named<WorkerLostError>(error)) return Make<WorkerLostError>(message);
-  return std::make_exception_ptr(TaskError(error.type_name, message));
+  return Failure::Of<TaskError>(error.type_name, message);
 }
 
 }  // namespace internal

@@ -15,6 +15,7 @@
 #define MULTIPROC_CORE_TASK_ERROR_H_
 
 #include <exception>
+#include <functional>
 #include <string>
 
 #include "core/errors.h"
@@ -51,9 +52,28 @@ struct CapturedError {
 // are reported as multiproc::SerializationError: for the caller they mean the same.
 CapturedError CaptureCurrentError();
 
-// The exception to raise in the parent for `error`, its message prefixed with `context` when
+// A task's failure as the pool keeps it: raising it throws a new exception each time, in the
+// thread that asks. (Sharing one exception object between threads through std::exception_ptr
+// works, but its reference count lives in uninstrumented libstdc++, so ThreadSanitizer reports
+// every such exception as a race.)
+class Failure {
+ public:
+  // A failure that throws E(arguments...).
+  template <typename E, typename... Arguments>
+  static Failure Of(Arguments... arguments) {
+    return Failure([arguments...] { throw E(arguments...); });
+  }
+
+  [[noreturn]] void Raise() const;
+
+ private:
+  explicit Failure(std::function<void()> raise) : raise_(std::move(raise)) {}
+  std::function<void()> raise_;
+};
+
+// The failure to raise in the parent for `error`, its message prefixed with `context` when
 // that is not empty.
-std::exception_ptr RebuildError(const CapturedError& error, const std::string& context = "");
+Failure RebuildError(const CapturedError& error, const std::string& context = "");
 
 }  // namespace internal
 }  // namespace multiproc

@@ -31,12 +31,14 @@ namespace {
 // Advisory on Windows (the system grows or shrinks it), but it sets how far a writer runs ahead.
 constexpr DWORD kPipeBufferSize = 64 * 1024;
 
-// The calling thread's event for overlapped I/O. Every call waits for its own I/O before
-// returning, so one event serves all of a thread's calls; ReadFile and WriteFile reset it.
-absl::StatusOr<HANDLE> ThreadIoEvent() {
-  thread_local OwnedHandle event(ToNativeHandle(CreateEventW(nullptr, TRUE, FALSE, nullptr)));
+// An event for one overlapped call. Not a thread_local kept per thread: under MinGW, a
+// thread_local with a destructor can run that destructor after emutls has freed its storage when
+// a std::thread ends (the handle's reset wrote -1 into freed heap memory and crashed a Pool's
+// result-handler thread at exit under Wine).
+absl::StatusOr<OwnedHandle> NewIoEvent() {
+  OwnedHandle event(ToNativeHandle(CreateEventW(nullptr, TRUE, FALSE, nullptr)));
   if (!event.valid()) return LastErrorStatus("CreateEventW");
-  return ToWin32Handle(event.get());
+  return event;
 }
 
 // How one overlapped ReadFile/WriteFile/ConnectNamedPipe ended.
@@ -63,10 +65,10 @@ IoOutcome FinishIo(HANDLE handle, OVERLAPPED& overlapped, BOOL started) {
 // Starts one overlapped call with `start` (given the OVERLAPPED to use) and waits for it.
 template <typename StartIo>
 absl::StatusOr<IoOutcome> RunOverlapped(HANDLE handle, StartIo start) {
-  absl::StatusOr<HANDLE> event = ThreadIoEvent();
+  absl::StatusOr<OwnedHandle> event = NewIoEvent();
   if (!event.ok()) return event.status();
   OVERLAPPED overlapped{};
-  overlapped.hEvent = *event;
+  overlapped.hEvent = ToWin32Handle(event->get());
   BOOL started = start(&overlapped);
   return FinishIo(handle, overlapped, started);
 }
