@@ -20,6 +20,7 @@
 #include "core/errors.h"
 #include "core/listener.h"
 #include "core/main_guard.h"
+#include "core/manager.h"
 #include "core/process.h"
 #include "core/sharedctypes.h"
 #include "core/start_method.h"
