@@ -30,6 +30,12 @@ absl::StatusOr<PipePair> CreateSimplexPipe();
 // Writes every byte of `bytes`, blocking as needed. Unavailable if the peer has closed its end.
 absl::Status WriteAll(NativeHandle pipe_end, absl::Span<const std::byte> bytes);
 
+// Writes `head` and then `body`, as WriteAll would write their concatenation, in one system
+// call when the platform can (POSIX writev/sendmsg): a frame header and its payload go out
+// together without copying the payload.
+absl::Status WriteAllGathered(NativeHandle pipe_end, absl::Span<const std::byte> head,
+                              absl::Span<const std::byte> body);
+
 // Reads at least one byte into `buffer` (blocking until some arrive) and returns how many.
 // Returns 0 at end of stream: the peer closed its end or died.
 absl::StatusOr<size_t> ReadSome(NativeHandle pipe_end, absl::Span<std::byte> buffer);

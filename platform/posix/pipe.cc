@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,18 +48,33 @@ class ScopedSigpipeSuppression {
   bool caused_sigpipe_ = false;
 };
 
-ssize_t WriteToPipe(int descriptor, const std::byte* data, size_t size) {
+ssize_t WriteToPipe(int descriptor, const iovec* parts, int count) {
   ScopedSigpipeSuppression suppression;
-  ssize_t written = ::write(descriptor, data, size);
+  ssize_t written = ::writev(descriptor, parts, count);
   if (written < 0 && errno == EPIPE) suppression.NoteBrokenPipe();
   return written;
 }
 
 // Sockets take MSG_NOSIGNAL; other descriptors (pipe(2)) need the signal suppressed.
-ssize_t WriteSome(int descriptor, const std::byte* data, size_t size) {
-  ssize_t written = ::send(descriptor, data, size, MSG_NOSIGNAL);
-  if (written < 0 && errno == ENOTSOCK) return WriteToPipe(descriptor, data, size);
+ssize_t WriteSome(int descriptor, iovec* parts, int count) {
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = static_cast<size_t>(count);
+  ssize_t written = ::sendmsg(descriptor, &message, MSG_NOSIGNAL);
+  if (written < 0 && errno == ENOTSOCK) return WriteToPipe(descriptor, parts, count);
   return written;
+}
+
+// Moves past `written` bytes: `first` becomes the first part with bytes left (count if none).
+void Advance(iovec* parts, int& first, int count, size_t written) {
+  while (first < count && written >= parts[first].iov_len) {
+    written -= parts[first].iov_len;
+    ++first;
+  }
+  if (first < count) {
+    parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + written;
+    parts[first].iov_len -= written;
+  }
 }
 
 PipePair AdoptPair(int first, int second) { return {OwnedHandle(first), OwnedHandle(second)}; }
@@ -79,18 +95,26 @@ absl::StatusOr<PipePair> CreateSimplexPipe() {
   return AdoptPair(ends[0], ends[1]);
 }
 
-absl::Status WriteAll(NativeHandle pipe_end, absl::Span<const std::byte> bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t written = WriteSome(Descriptor(pipe_end), bytes.data() + done, bytes.size() - done);
+absl::Status WriteAllGathered(NativeHandle pipe_end, absl::Span<const std::byte> head,
+                              absl::Span<const std::byte> body) {
+  iovec parts[2] = {{const_cast<std::byte*>(head.data()), head.size()},
+                    {const_cast<std::byte*>(body.data()), body.size()}};
+  int first = 0;
+  Advance(parts, first, 2, 0);  // skips empty parts
+  while (first < 2) {
+    ssize_t written = WriteSome(Descriptor(pipe_end), parts + first, 2 - first);
     if (written < 0 && errno == EINTR) continue;
     if (written < 0 && (errno == EPIPE || errno == ECONNRESET)) {
       return absl::UnavailableError("write: the peer closed its end of the pipe");
     }
     if (written < 0) return absl::ErrnoToStatus(errno, "write");
-    done += static_cast<size_t>(written);
+    Advance(parts, first, 2, static_cast<size_t>(written));
   }
   return absl::OkStatus();
+}
+
+absl::Status WriteAll(NativeHandle pipe_end, absl::Span<const std::byte> bytes) {
+  return WriteAllGathered(pipe_end, bytes, {});
 }
 
 absl::StatusOr<size_t> ReadSome(NativeHandle pipe_end, absl::Span<std::byte> buffer) {

@@ -14,6 +14,7 @@
 #include "platform/crypto.h"
 #include "platform/wait.h"
 #include "platform/windows/errors.h"
+#include "platform/windows/named_pipe.h"
 #include "platform/windows/native_handle.h"
 #include "platform/windows/wide_strings.h"
 
@@ -29,36 +30,6 @@ namespace {
 
 // Advisory on Windows (the system grows or shrinks it), but it sets how far a writer runs ahead.
 constexpr DWORD kPipeBufferSize = 64 * 1024;
-
-// A name nobody else can predict: pid and counter keep our own pipes apart, the random part keeps
-// another local process from creating or connecting to the pipe first.
-absl::StatusOr<std::wstring> UniquePipeName() {
-  static std::atomic<uint64_t> pipes_created{0};
-  uint64_t random_bits = 0;
-  absl::Status filled =
-      FillRandom({reinterpret_cast<std::byte*>(&random_bits), sizeof(random_bits)});
-  if (!filled.ok()) return filled;
-  return windows::Utf8ToWide(absl::StrCat("\\\\.\\pipe\\multiproc-", GetCurrentProcessId(), "-",
-                                          pipes_created.fetch_add(1), "-", absl::Hex(random_bits)));
-}
-
-// FILE_FLAG_FIRST_PIPE_INSTANCE and a single instance: if the name were already taken, creation
-// fails instead of joining someone else's pipe. No security attributes: not inheritable.
-absl::StatusOr<OwnedHandle> CreateServerEnd(const std::wstring& name, DWORD access) {
-  HANDLE server = CreateNamedPipeW(
-      name.c_str(), access | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-      /*nMaxInstances=*/1, kPipeBufferSize, kPipeBufferSize, /*nDefaultTimeOut=*/0, nullptr);
-  if (server == INVALID_HANDLE_VALUE) return LastErrorStatus("CreateNamedPipeW");
-  return OwnedHandle(ToNativeHandle(server));
-}
-
-absl::StatusOr<OwnedHandle> OpenClientEnd(const std::wstring& name, DWORD access) {
-  HANDLE client = CreateFileW(name.c_str(), access, /*dwShareMode=*/0, nullptr, OPEN_EXISTING,
-                              FILE_FLAG_OVERLAPPED, nullptr);
-  if (client == INVALID_HANDLE_VALUE) return LastErrorStatus("CreateFileW(named pipe)");
-  return OwnedHandle(ToNativeHandle(client));
-}
 
 // The calling thread's event for overlapped I/O. Every call waits for its own I/O before
 // returning, so one event serves all of a thread's calls; ReadFile and WriteFile reset it.
@@ -100,9 +71,42 @@ absl::StatusOr<IoOutcome> RunOverlapped(HANDLE handle, StartIo start) {
   return FinishIo(handle, overlapped, started);
 }
 
-// The client opened the pipe before the server listened, so ConnectNamedPipe reports
-// ERROR_PIPE_CONNECTED; anything else means the client is not the one we opened.
-absl::Status ConfirmConnected(NativeHandle server) {
+}  // namespace
+
+namespace windows {
+
+// A name nobody else can predict: pid and counter keep our own pipes apart, the random part keeps
+// another local process from creating or connecting to the pipe first.
+absl::StatusOr<std::wstring> UniquePipeName() {
+  static std::atomic<uint64_t> pipes_created{0};
+  uint64_t random_bits = 0;
+  absl::Status filled =
+      FillRandom({reinterpret_cast<std::byte*>(&random_bits), sizeof(random_bits)});
+  if (!filled.ok()) return filled;
+  return windows::Utf8ToWide(absl::StrCat("\\\\.\\pipe\\multiproc-", GetCurrentProcessId(), "-",
+                                          pipes_created.fetch_add(1), "-", absl::Hex(random_bits)));
+}
+
+// No security attributes: not inheritable.
+absl::StatusOr<OwnedHandle> CreatePipeInstance(const std::wstring& name, DWORD open_mode,
+                                               DWORD max_instances) {
+  HANDLE server = CreateNamedPipeW(
+      name.c_str(), open_mode | FILE_FLAG_OVERLAPPED,
+      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, max_instances,
+      kPipeBufferSize, kPipeBufferSize, /*nDefaultTimeOut=*/0, nullptr);
+  if (server == INVALID_HANDLE_VALUE) return LastErrorStatus("CreateNamedPipeW");
+  return OwnedHandle(ToNativeHandle(server));
+}
+
+absl::StatusOr<OwnedHandle> OpenPipeClient(const std::wstring& name, DWORD access) {
+  HANDLE client = CreateFileW(name.c_str(), access, /*dwShareMode=*/0, nullptr, OPEN_EXISTING,
+                              FILE_FLAG_OVERLAPPED, nullptr);
+  if (client == INVALID_HANDLE_VALUE) return LastErrorStatus("CreateFileW(named pipe)");
+  return OwnedHandle(ToNativeHandle(client));
+}
+
+// ERROR_PIPE_CONNECTED means the client opened the pipe before this call: connected too.
+absl::Status WaitForPipeClient(NativeHandle server) {
   HANDLE handle = ToWin32Handle(server);
   absl::StatusOr<IoOutcome> connected = RunOverlapped(
       handle, [&](OVERLAPPED* overlapped) { return ConnectNamedPipe(handle, overlapped); });
@@ -113,14 +117,23 @@ absl::Status ConfirmConnected(NativeHandle server) {
   return Win32ErrorStatus("ConnectNamedPipe", connected->error);
 }
 
+}  // namespace windows
+
+namespace {
+
+// FILE_FLAG_FIRST_PIPE_INSTANCE and a single instance: if the name were already taken, creation
+// fails instead of joining someone else's pipe.
 absl::StatusOr<PipePair> CreateConnectedPipe(DWORD server_access, DWORD client_access) {
-  absl::StatusOr<std::wstring> name = UniquePipeName();
+  absl::StatusOr<std::wstring> name = windows::UniquePipeName();
   if (!name.ok()) return name.status();
-  absl::StatusOr<OwnedHandle> server = CreateServerEnd(*name, server_access);
+  absl::StatusOr<OwnedHandle> server =
+      windows::CreatePipeInstance(*name, server_access | FILE_FLAG_FIRST_PIPE_INSTANCE, 1);
   if (!server.ok()) return server.status();
-  absl::StatusOr<OwnedHandle> client = OpenClientEnd(*name, client_access);
+  absl::StatusOr<OwnedHandle> client = windows::OpenPipeClient(*name, client_access);
   if (!client.ok()) return client.status();
-  if (absl::Status connected = ConfirmConnected(server->get()); !connected.ok()) return connected;
+  if (absl::Status connected = windows::WaitForPipeClient(server->get()); !connected.ok()) {
+    return connected;
+  }
   return PipePair{std::move(*server), std::move(*client)};
 }
 
@@ -171,6 +184,13 @@ absl::Status WriteAll(NativeHandle pipe_end, absl::Span<const std::byte> bytes) 
     bytes.remove_prefix(written->transferred);
   }
   return absl::OkStatus();
+}
+
+// Two writes: a named pipe has no gather write for non-page-aligned buffers.
+absl::Status WriteAllGathered(NativeHandle pipe_end, absl::Span<const std::byte> head,
+                              absl::Span<const std::byte> body) {
+  if (absl::Status written = WriteAll(pipe_end, head); !written.ok()) return written;
+  return WriteAll(pipe_end, body);
 }
 
 absl::StatusOr<size_t> ReadSome(NativeHandle pipe_end, absl::Span<std::byte> buffer) {
