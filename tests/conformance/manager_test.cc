@@ -5,6 +5,7 @@
 #include "core/manager.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "core/listener.h"
 #include "core/manager_protocol.h"
+#include "platform/process.h"
 #include "tests/conformance/conformance_support.h"
 
 namespace multiproc {
@@ -393,6 +395,73 @@ TEST_P(ManagerConformance, WrongAuthkeyIsRefused) {
   friendly.connect();
   auto list = friendly.list<int>({3});
   EXPECT_EQ(list.snapshot(), (std::vector<int>{3}));
+}
+
+}  // namespace
+}  // namespace multiproc
+
+namespace multiproc {
+namespace {
+
+// Remote managers: a separately launched program serves on TCP; this test connects with the key
+// it handed over through a pipe, and with a wrong one.
+TEST(RemoteManager, ClientsOfAnIndependentProgramShareItsObjects) {
+  try {
+    Listener probe("127.0.0.1:0");
+  } catch (const OSError& error) {
+    GTEST_SKIP() << "no TCP listener on this platform: " << error.what();
+  }
+  absl::StatusOr<std::string> self = platform::CurrentExecutablePath();
+  ASSERT_TRUE(self.ok());
+  testing::ReportPipe key = testing::MakeReportPipe();
+  testing::ReportPipe report = testing::MakeReportPipe();
+  platform::LaunchSpec spec;
+  spec.executable =
+      std::filesystem::path(*self).replace_filename(MULTIPROC_MANAGER_SERVER_PROGRAM_NAME).string();
+  spec.arguments = {std::to_string(key.reader.get()), std::to_string(report.writer.get())};
+  spec.handles_to_pass = {key.reader.get(), report.writer.get()};
+  spec.kill_when_parent_dies = true;
+  absl::StatusOr<platform::ChildProcess> program = platform::Launch(spec);
+  ASSERT_TRUE(program.ok()) << program.status();
+  key.reader.reset();
+  report.writer.reset();
+  const std::string secret = "a key the two programs share";
+  testing::Send(key.writer, secret);
+  key.writer.reset();
+  std::string address = testing::ReceiveAll(report.reader);
+  ASSERT_NE(address.find("127.0.0.1:"), std::string::npos) << address;
+
+  SyncManager intruder(address, std::string("not the key"));
+  EXPECT_THROW(intruder.connect(), AuthenticationError);
+
+  SyncManager first(address, secret);
+  first.connect();
+  auto shared = first.dict<std::string, int>();
+  shared.set("answer", 42);
+  auto queue = first.Queue<std::string>();
+  queue.put("from the first client");
+  {
+    // A second client, as another host would be: it finds the objects through proxies it was
+    // given (here by value, as they would arrive in a message).
+    SyncManager second(address, secret);
+    second.connect();
+    HandleTable handles;
+    std::string bytes = internal::Encode(handles, shared, queue);
+    DictProxy<std::string, int> received_dict;
+    QueueProxy<std::string> received_queue;
+    internal::Decode(bytes, handles, received_dict, received_queue);
+    EXPECT_EQ(received_dict.get("answer"), 42);
+    EXPECT_EQ(received_queue.get(true, absl::Seconds(5)), "from the first client");
+    received_dict.set("second", 2);
+  }
+  EXPECT_EQ(shared.get("second"), 2);
+  EXPECT_EQ(first.object_count(), 2u);
+  first.shutdown();
+  absl::StatusOr<std::optional<platform::ExitStatus>> status = program->Wait(absl::Seconds(10));
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_TRUE(status->has_value()) << "the server program did not exit on shutdown";
+  EXPECT_EQ((*status)->python_exitcode(), 0);
+  EXPECT_THROW(shared.get("answer"), EOFError);
 }
 
 }  // namespace
