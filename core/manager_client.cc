@@ -44,6 +44,11 @@ std::shared_ptr<ManagerClient> ManagerClient::For(const std::string& address,
   return entry.client;
 }
 
+ManagerClient::ManagerClient(std::string address, std::string authkey)
+    : address_(std::move(address)),
+      authkey_(std::move(authkey)),
+      pid_(platform::CurrentProcessId()) {}
+
 Connection ManagerClient::Connect() {
   try {
     return Client(address_, authkey_);
@@ -57,6 +62,13 @@ Connection ManagerClient::Connect() {
 Connection ManagerClient::Take() {
   {
     std::lock_guard<std::mutex> hold(mutex_);
+    platform::ProcessId pid = platform::CurrentProcessId();
+    if (pid != pid_) {
+      // A fork child inherited these; the parent keeps using them. Closing our copies of the
+      // descriptors leaves the parent's connections open.
+      idle_.clear();
+      pid_ = pid;
+    }
     if (!idle_.empty()) {
       Connection connection = std::move(idle_.back());
       idle_.pop_back();

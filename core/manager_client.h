@@ -29,8 +29,7 @@ class ManagerClient {
   // wrong; EOFError if nobody serves there.
   static std::shared_ptr<ManagerClient> For(const std::string& address, const std::string& authkey);
 
-  ManagerClient(std::string address, std::string authkey)
-      : address_(std::move(address)), authkey_(std::move(authkey)) {}
+  ManagerClient(std::string address, std::string authkey);
 
   // Sends `request` and returns the reply (whether ok or an error). EOFError ("the manager is
   // gone") when the server died or closed the connection.
@@ -53,6 +52,7 @@ class ManagerClient {
   std::string authkey_;
   std::mutex mutex_;
   std::vector<Connection> idle_;
+  int64_t pid_;  // the process the idle connections belong to
 };
 
 // Raises the error a reply carries, as the type it names (KeyError, Empty, ... or RemoteError).

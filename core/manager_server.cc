@@ -1,5 +1,6 @@
 #include "core/manager_server.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -221,9 +222,8 @@ void Server::Serve(Connection connection, uint64_t client) {
     Request request;
     try {
       std::string bytes = connection.recv_bytes();
-      HandleTable none;
       try {
-        Decode(bytes, none, request);
+        BoundedDecode(bytes, request);
       } catch (const SerializationError& error) {
         connection.send(Error("RemoteError", absl::StrCat("malformed request: ", error.what())));
         continue;
@@ -231,6 +231,9 @@ void Server::Serve(Connection connection, uint64_t client) {
       Reply reply = Handle(request, client);
       connection.send(reply);
       if (request.op == Op::kShutdown) {
+        // Removes the socket file and its directory; the process ends before accept() could
+        // notice.
+        if (listener_ != nullptr) listener_->close();
         std::fflush(nullptr);
         std::_Exit(0);
       }
@@ -244,6 +247,7 @@ void Server::Serve(Connection connection, uint64_t client) {
 }
 
 void Server::ServeForever(Listener& listener) {
+  listener_ = &listener;
   for (uint64_t client = 1;; ++client) {
     Connection connection;
     try {
@@ -251,6 +255,8 @@ void Server::ServeForever(Listener& listener) {
     } catch (const AuthenticationError&) {
       continue;  // a client with the wrong key; the listener already dropped it
     } catch (const OSError&) {
+      // Out of descriptors, say: wait a little rather than spin, then keep serving.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
     if (clients_.fetch_add(1) >= kMaxClients) {

@@ -66,6 +66,7 @@ class Server {
   std::unordered_map<uint64_t, Entry> objects_;
   uint64_t next_id_ = 1;
   std::atomic<int> clients_{0};
+  Listener* listener_ = nullptr;
 };
 
 }  // namespace multiproc::internal::manager

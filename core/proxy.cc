@@ -21,7 +21,9 @@ std::string ThreadToken() {
 
 }  // namespace internal::manager
 
-BaseProxy::State::~State() { client->Decref({id}); }
+BaseProxy::State::~State() {
+  if (pid == platform::CurrentProcessId()) client->Decref({id});
+}
 
 BaseProxy::BaseProxy(std::shared_ptr<internal::manager::ManagerClient> client, uint64_t id,
                      std::string type)
@@ -34,6 +36,7 @@ std::shared_ptr<BaseProxy::State> BaseProxy::MakeState(
   state->client = std::move(client);
   state->id = id;
   state->type = std::move(type);
+  state->pid = platform::CurrentProcessId();
   return state;
 }
 

@@ -192,6 +192,7 @@ class BaseProxy {
     std::shared_ptr<internal::manager::ManagerClient> client;
     uint64_t id = 0;
     std::string type;
+    int64_t pid = 0;  // a fork child's inherited copy must not drop the parent's reference
     State() = default;
     State(const State&) = delete;
     State& operator=(const State&) = delete;

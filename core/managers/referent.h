@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/manager_errors.h"
+#include "core/managers/bounded_decode.h"
 #include "core/serialization.h"
 
 namespace multiproc::internal::manager {
@@ -76,11 +77,11 @@ class Referent {
 using Factory =
     std::function<std::unique_ptr<Referent>(const std::string& type, const std::string& args)>;
 
+// The arguments of a call, as the method's parameter types (SerializationError if they are not).
 template <typename... A>
 std::tuple<A...> DecodeArgs(const std::string& bytes) {
-  HandleTable none;
   std::tuple<A...> values;
-  Decode(bytes, none, values);
+  BoundedDecode(bytes, values);
   return values;
 }
 
