@@ -39,6 +39,7 @@ class BoundedInputArchive
 
   void Read(void* data, size_t size) {
     if (size > remaining()) throw cereal::Exception("the message ends early");
+    if (size == 0) return;  // `data` may be null (an empty string's)
     std::memcpy(data, bytes_.data() + position_, size);
     position_ += size;
   }
