@@ -23,6 +23,7 @@
 #include "core/event.h"
 #include "core/listener.h"
 #include "core/main_guard.h"
+#include "core/manager.h"
 #include "core/pool.h"
 #include "core/process.h"
 #include "core/queues.h"
