@@ -12,6 +12,7 @@
 #include "core/status_errors.h"
 #include "platform/code_location.h"
 #include "platform/crypto.h"
+#include "platform/listener.h"
 
 namespace multiproc {
 namespace {
@@ -155,6 +156,8 @@ void BaseManager::shutdown() {
       s.server->terminate();
       s.server->join();
     }
+    // A server that was killed could not remove its socket; it is gone now, so we do.
+    platform::RemoveAbandonedAddress(s.address);
     s.server.reset();
   }
 }

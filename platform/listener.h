@@ -80,6 +80,12 @@ class StreamListener {
 // Opens a connection to a listener at `address`. Unavailable if nobody listens there.
 absl::StatusOr<OwnedHandle> ConnectTo(AddressFamily family, const std::string& address);
 
+// Removes what a listener at `address` left behind when its process died before Close could
+// run (killed): a Unix socket file and the private multiproc-* directory Listen generated for it.
+// Called by whoever started that process, once it has ended. Nothing to do for TCP addresses and
+// Windows named pipes, which vanish with their process.
+void RemoveAbandonedAddress(const std::string& address);
+
 }  // namespace multiproc::platform
 
 #endif  // MULTIPROC_PLATFORM_LISTENER_H_

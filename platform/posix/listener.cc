@@ -196,6 +196,15 @@ void StreamListener::Close() {
   }
 }
 
+void RemoveAbandonedAddress(const std::string& address) {
+  if (address.empty() || address.front() != '/') return;  // not a Unix socket path
+  ::unlink(address.c_str());
+  std::string directory = address.substr(0, address.rfind('/'));
+  std::string name = directory.substr(directory.rfind('/') + 1);
+  // Only the private directory Listen generated, and only if it is empty now.
+  if (name.rfind("multiproc-", 0) == 0) ::rmdir(directory.c_str());
+}
+
 absl::StatusOr<OwnedHandle> ConnectTo(AddressFamily family, const std::string& address) {
   if (family == AddressFamily::kTcp) {
     absl::StatusOr<sockaddr_in> target = TcpAddress(address);

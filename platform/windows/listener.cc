@@ -81,4 +81,6 @@ absl::StatusOr<OwnedHandle> ConnectTo(AddressFamily family, const std::string& a
   }
 }
 
+void RemoveAbandonedAddress(const std::string&) {}
+
 }  // namespace multiproc::platform
