@@ -11,6 +11,7 @@
 
 #include "core/multiproc.h"
 #include "platform/memory_usage.h"
+#include "platform/sanitizers.h"
 
 namespace {
 
@@ -18,6 +19,7 @@ constexpr size_t kBytes = size_t{128} << 20;
 std::vector<uint8_t> inherited;  // filled in main before any fork
 
 int64_t PrivateBytes() {
+  if (multiproc::platform::kThreadSanitizer) return -1;  // its shadow memory grows on every read
   absl::StatusOr<uint64_t> uss = multiproc::platform::UniqueSetSize();
   return uss.ok() ? static_cast<int64_t>(*uss) : -1;
 }
@@ -53,7 +55,7 @@ void ReadShared(multiproc::RawArray<uint8_t> shared, multiproc::RawArray<int64_t
 
 void Print(const char* what, int64_t growth) {
   if (growth < 0) {
-    std::printf("%-46s private memory not measured on this platform\n", what);
+    std::printf("%-46s private memory not measured in this build or platform\n", what);
   } else {
     std::printf("%-46s %6.1f MiB private\n", what, static_cast<double>(growth) / (1 << 20));
   }
