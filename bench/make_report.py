@@ -19,7 +19,9 @@ import sys
 
 FLOOR_OF = {("start_join", "forkserver"): ("start_join", "fork"),
             ("queue_throughput", "JoinableQueue_64B"): ("queue_throughput", "Queue_64B"),
-            ("queue_throughput", "Queue_64B_2to2"): ("queue_throughput", "Queue_64B")}
+            ("queue_throughput", "Queue_64B_2to2"): ("queue_throughput", "Queue_64B"),
+            ("manager_ops", "namespace_set_get"): ("manager_ops", "dict_set_get"),
+            ("manager_ops", "lock_acquire_release"): ("manager_ops", "dict_set_get")}
 TIME_UNIT_OF = {"start_join": "ms", "shared_counter": "ns", "lock_uncontended": "ns"}
 DEFAULT_TIME_UNIT = "us"
 SECONDS_PER = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -51,7 +53,12 @@ MULTIPROC_ROWS = [
     ("queue_throughput", "JoinableQueue_64B", "multiproc"),
     ("queue_throughput", "Queue_64B_2to2", "multiproc"),
     ("pool", "apply_async_get", "multiproc"), ("pool", "apply_async_get", "floor"),
-    ("pool", "map_chunksize_1", "multiproc"), ("pool", "map_default_chunksize", "multiproc")]
+    ("pool", "map_chunksize_1", "multiproc"), ("pool", "map_default_chunksize", "multiproc"),
+    ("manager_ops", "dict_set_get", "multiproc"), ("manager_ops", "dict_set_get", "floor"),
+    ("manager_ops", "list_append", "multiproc"), ("manager_ops", "namespace_set_get", "multiproc"),
+    ("manager_ops", "lock_acquire_release", "multiproc"),
+    ("shared_counter", "Manager_Value", "multiproc"),
+    ("queue_throughput", "Manager_Queue_64B", "multiproc")]
 POSIX_ONLY_IMPLS = {"floor", "cpython"}
 
 
