@@ -93,7 +93,7 @@ stress_cell() {
   rm -f "$build/stress.xml"
   [ -d "$build" ] || cmake -S "$ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   bash "$ROOT/ci/stress.sh" "$build" >"$BUILD_ROOT/linux-stress.log" 2>&1 || status=$?
-  grep -E '^\[ *(OK|FAILED|SKIPPED) *\]' "$BUILD_ROOT/linux-stress.log" | tail -40
+  grep -E '^\[ *(OK|FAILED|SKIPPED) *\]|^\[crash matrix\]' "$BUILD_ROOT/linux-stress.log" | tail -60
   record_cell linux-stress "$status" "$build/stress.xml" $((SECONDS - started))
 }
 
