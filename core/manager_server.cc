@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/manager_errors.h"
 #include "core/managers/builtin_referents.h"
+#include "platform/listener.h"
 
 namespace multiproc::internal::manager {
 namespace {
@@ -231,9 +232,10 @@ void Server::Serve(Connection connection, uint64_t client) {
       Reply reply = Handle(request, client);
       connection.send(reply);
       if (request.op == Op::kShutdown) {
-        // Removes the socket file and its directory; the process ends before accept() could
-        // notice.
-        if (listener_ != nullptr) listener_->close();
+        // Removes the socket file and its directory, but leaves the listening handle alone: the
+        // main thread is blocked in accept() on it (closing it here was a data race). The
+        // process ends at once, which closes it.
+        if (listener_ != nullptr) platform::RemoveAbandonedAddress(listener_->address());
         std::fflush(nullptr);
         std::_Exit(0);
       }
