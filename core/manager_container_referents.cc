@@ -69,7 +69,7 @@ class ListReferent : public Referent {
       return EncodeResult(Bytes(items_, begin, std::max(begin, end)));
     }
     if (method == "index" || method == "count") {
-      auto [bytes] = DecodeArgs<std::string>(args);
+      std::string bytes = std::get<0>(DecodeArgs<std::string>(args));
       auto equal = [&bytes](const Stored& item) { return item.bytes == bytes; };
       if (method == "count") {
         return EncodeResult(
@@ -113,7 +113,7 @@ class ListReferent : public Referent {
       return EncodeResult(value.bytes);
     }
     if (method == "remove") {
-      auto [bytes] = DecodeArgs<std::string>(args);
+      std::string bytes = std::get<0>(DecodeArgs<std::string>(args));
       auto found = std::find_if(items_.begin(), items_.end(),
                                 [&bytes](const Stored& item) { return item.bytes == bytes; });
       if (found == items_.end()) throw ValueError("list.remove(x): x not in list");
