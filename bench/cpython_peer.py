@@ -5,6 +5,8 @@ Prints a JSON array of result rows {"workload", "variant", "impl": "cpython", "v
 "samples"}; units match the multiproc rows (see make_report.py). Every run checks its own result
 (exit codes, counts, checksums) so a fast wrong run cannot pass. Progress goes to stderr.
     cpython_peer.py [--quick]
+The full run does every workload three times and reports each row's median, as ci/bench.sh has
+Google Benchmark do for the multiproc and floor rows; --quick does each once.
 """
 import array
 import json
@@ -14,7 +16,8 @@ import sys
 import time
 
 QUICK = "--quick" in sys.argv
-SECONDS = 0.3 if QUICK else 2.0
+SECONDS = 0.3 if QUICK else 1.0
+REPETITIONS = 1 if QUICK else 3
 MESSAGE_64B = b"x" * 64
 
 
@@ -296,7 +299,22 @@ def cow_memory():
     return row("cow_memory", "fork_child_uss", after / (1 << 20), "MiB", 1)
 
 
-def main():
+def median_rows(repetitions):
+    """One row per (workload, variant): the median value; samples summed over the repetitions."""
+    grouped = {}
+    for rows in repetitions:
+        for result in rows:
+            grouped.setdefault((result["workload"], result["variant"]), []).append(result)
+    medians = []
+    for results in grouped.values():
+        ordered = sorted(results, key=lambda result: result["value"])
+        middle = dict(ordered[len(ordered) // 2])
+        middle["samples"] = sum(result["samples"] for result in results)
+        medians.append(middle)
+    return medians
+
+
+def run_every_workload():
     rows = []
 
     def run(label, function, *args):
@@ -324,7 +342,15 @@ def main():
     run("pool", pool_rows)
     if sys.platform.startswith("linux"):
         run("cow_memory/fork_child_uss", cow_memory)
-    json.dump(rows, sys.stdout, indent=1)
+    return rows
+
+
+def main():
+    repetitions = []
+    for repetition in range(REPETITIONS):
+        print(f"[cpython] repetition {repetition + 1} of {REPETITIONS}", file=sys.stderr, flush=True)
+        repetitions.append(run_every_workload())
+    json.dump(median_rows(repetitions), sys.stdout, indent=1)
 
 
 if __name__ == "__main__":

@@ -65,12 +65,22 @@ POSIX_ONLY_IMPLS = {"floor", "cpython"}
 def benchmark_rows(path):
     with open(path) as handle:
         report = json.load(handle)
-    rows = []
-    for entry in report["benchmarks"]:
-        if entry.get("run_type") == "aggregate":
-            continue
+    entries = report["benchmarks"]
+    for entry in entries:
         if entry.get("error_occurred"):
             raise SystemExit(f"benchmark {entry['name']} failed: {entry.get('error_message')}")
+    # With --benchmark_repetitions each benchmark has a median aggregate: report it (a single
+    # slow or fast repetition on a noisy machine does not decide the figure) and count the
+    # iterations of all its repetitions as its samples.
+    medians = [entry for entry in entries if entry.get("aggregate_name") == "median"]
+    iterations = {}
+    for entry in entries:
+        if entry.get("run_type") != "aggregate":
+            key = entry.get("run_name", entry["name"])
+            iterations[key] = iterations.get(key, 0) + entry["iterations"]
+    singles = [entry for entry in entries if entry.get("run_type") != "aggregate"]
+    rows = []
+    for entry in medians or singles:
         workload, variant, impl = entry["name"].split("/")[:3]
         if "items_per_second" in entry:
             value, unit = entry["items_per_second"], "items/s"
@@ -81,8 +91,9 @@ def benchmark_rows(path):
         else:
             unit = TIME_UNIT_OF.get(workload, DEFAULT_TIME_UNIT)
             value = entry["real_time"] * SECONDS_PER[entry["time_unit"]] / SECONDS_PER[unit]
+        samples = iterations.get(entry.get("run_name", entry["name"]), entry["iterations"])
         rows.append({"workload": workload, "variant": variant, "impl": impl,
-                     "value": value, "unit": unit, "samples": entry["iterations"]})
+                     "value": value, "unit": unit, "samples": samples})
     return rows
 
 
@@ -118,7 +129,9 @@ def write_markdown(rows, path, platform_note):
     lines = ["# multiproc benchmark report", "",
              f"Machine: {machine_description(platform_note)}", "",
              "Each figure comes from one run: multiproc, the raw floor (the same workload on bare "
-             "system calls) and CPython's multiprocessing doing the same work. Times are per "
+             "system calls) and CPython's multiprocessing doing the same work; when the run "
+             "repeated the workloads (the full run does each 3 times), a figure is the median "
+             "repetition. Times are per "
              "operation (lower is better); rates are items or MiB per second (higher is "
              "better); memory is a child's private memory. *of floor*: multiproc's speed as a "
              "fraction of the floor's (1.00 = as fast as the bare system calls; for times it is "
