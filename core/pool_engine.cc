@@ -89,6 +89,7 @@ void PoolEngine::StartWorkerLocked() {
   worker->process.set_name(absl::StrCat("PoolWorker-", worker->process.name()));
   worker->process.start();
   worker->channel = std::move(channel->first);
+  worker->replies.emplace(worker->channel.get());
   worker->pid = worker->process.pid().value_or(0);
   worker->last_reply = absl::Now();
   workers_.push_back(std::move(worker));
@@ -390,16 +391,23 @@ void PoolEngine::HandlerLoop() {
 
 void PoolEngine::ReadRepliesWaiting(Worker& worker) {
   // A busy worker's replies queue up while we handle one: take them without another round of
-  // WaitForAny over every worker (bounded, so the other workers get their turn).
-  for (int replies = 0; replies < 32 && ReadReply(worker); ++replies) {
-    absl::StatusOr<bool> more = platform::WaitReadable(worker.channel.get(), absl::ZeroDuration());
-    if (!more.ok() || !*more) return;
+  // WaitForAny over every worker (bounded, so the other workers get their turn). Replies already
+  // read ahead must all be taken here: WaitForAny cannot see them.
+  for (int reads = 0; ReadReply(worker);) {
+    if (worker.replies->HasBufferedMessage()) continue;
+    if (++reads == 32 || !ReplyWaiting(worker)) return;
   }
 }
 
+bool PoolEngine::ReplyWaiting(Worker& worker) {
+  if (worker.replies->HasBufferedMessage()) return true;
+  absl::StatusOr<bool> readable =
+      platform::WaitReadable(worker.channel.get(), absl::ZeroDuration());
+  return readable.ok() && *readable;
+}
+
 bool PoolEngine::ReadReply(Worker& worker) {
-  absl::StatusOr<platform::HandleMessage> message =
-      platform::ReceiveHandleMessage(worker.channel.get());
+  absl::StatusOr<platform::HandleMessage> message = worker.replies->Receive();
   if (!message.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     worker.channel_closed = true;  // a dead worker; its sentinel tells the rest
@@ -479,10 +487,7 @@ void PoolEngine::OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTa
 
 void PoolEngine::OnWorkerExit(Worker& worker) {
   // Everything the worker said before it died is in the channel: hear it first.
-  while (!worker.channel_closed) {
-    absl::StatusOr<bool> readable =
-        platform::WaitReadable(worker.channel.get(), absl::ZeroDuration());
-    if (!readable.ok() || !*readable || !ReadReply(worker)) break;
+  while (!worker.channel_closed && ReplyWaiting(worker) && ReadReply(worker)) {
   }
   Deferred later;
   {

@@ -40,6 +40,7 @@
 #include "core/process.h"
 #include "core/task_error.h"
 #include "platform/handle.h"
+#include "platform/handle_message_receiver.h"
 
 namespace multiproc::internal {
 
@@ -93,6 +94,8 @@ class PoolEngine {
     explicit Worker(Process started) : process(std::move(started)) {}
     Process process;
     platform::OwnedHandle channel;
+    // Replies are read ahead (the handler is the only reader): many small replies per read.
+    std::optional<platform::HandleMessageReceiver> replies;
     ProcessId pid = 0;
     bool ready = false;           // the initializer succeeded
     bool channel_closed = false;  // end of stream seen: stop watching the channel
@@ -127,6 +130,8 @@ class PoolEngine {
   bool ReadReply(Worker& worker);
   // Reads the messages `worker` has queued, at least one.
   void ReadRepliesWaiting(Worker& worker);
+  // Whether a reply from `worker` can be read without blocking (read ahead, or in the channel).
+  bool ReplyWaiting(Worker& worker);
   void OnChunkReply(Worker& worker, const ParsedReply& reply, HandleTable& handles);
   void OnWorkerExit(Worker& worker);
   bool HandlerShouldExitLocked() const;
