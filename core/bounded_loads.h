@@ -1,5 +1,6 @@
 // Loads of sized containers that never allocate more than the message could hold. cereal resizes
-// a std::string or std::vector to the size prefix it reads *before* reading the elements, so a
+// a std::string, vector, deque or list to the size prefix it reads *before* reading the elements
+// (maps and sets grow as elements arrive and need no bound), so a
 // corrupt or hostile message (a bootstrap payload, a queue item, a connection message, a manager
 // request) could make the receiver allocate gigabytes. These overloads, picked by overload
 // resolution over cereal's own for the archives serialization.h constructs, first check the
@@ -13,7 +14,9 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
 #include <cstdint>
+#include <deque>
 #include <istream>
+#include <list>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -79,21 +82,40 @@ void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive,
   }
 }
 
+// The containers cereal resizes to their size prefix before loading the elements one by one.
+template <class Container>
+void LoadResizedSequence(PortableBinaryInputArchive& archive, Container& container) {
+  using Element = typename Container::value_type;
+  size_type size = 0;
+  archive(make_size_tag(size));
+  // Empty types may take no bytes at all; they cost no memory worth bounding beyond this.
+  multiproc::internal::RequireRoomFor(archive, size, std::is_empty_v<Element> ? 0 : 1);
+  container.resize(static_cast<std::size_t>(size));
+  for (Element& element : container) archive(element);
+}
+
 template <class T, class Alloc>
 requires(!std::is_same_v<T, bool>) void CEREAL_LOAD_FUNCTION_NAME(
     PortableBinaryInputArchive& archive, std::vector<T, Alloc>& vector) {
-  size_type size = 0;
-  archive(make_size_tag(size));
   if constexpr (std::is_arithmetic_v<T>) {
+    size_type size = 0;
+    archive(make_size_tag(size));
     multiproc::internal::RequireRoomFor(archive, size, sizeof(T));
     vector.resize(static_cast<std::size_t>(size));
     archive(binary_data(vector.data(), static_cast<std::size_t>(size) * sizeof(T)));
   } else {
-    // Empty types may take no bytes at all; they cost no memory worth bounding beyond this.
-    multiproc::internal::RequireRoomFor(archive, size, std::is_empty_v<T> ? 0 : 1);
-    vector.resize(static_cast<std::size_t>(size));
-    for (T& element : vector) archive(element);
+    LoadResizedSequence(archive, vector);
   }
+}
+
+template <class T, class Alloc>
+void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive, std::deque<T, Alloc>& deque) {
+  LoadResizedSequence(archive, deque);
+}
+
+template <class T, class Alloc>
+void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive, std::list<T, Alloc>& list) {
+  LoadResizedSequence(archive, list);
 }
 
 }  // namespace cereal

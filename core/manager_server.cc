@@ -224,7 +224,8 @@ void Server::Serve(Connection connection, uint64_t client) {
     try {
       std::string bytes = connection.recv_bytes();
       try {
-        BoundedDecode(bytes, request);
+        HandleTable no_handles;
+        Decode(bytes, no_handles, request);
       } catch (const SerializationError& error) {
         connection.send(Error("RemoteError", absl::StrCat("malformed request: ", error.what())));
         continue;

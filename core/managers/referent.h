@@ -27,7 +27,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/manager_errors.h"
-#include "core/managers/bounded_decode.h"
 #include "core/serialization.h"
 
 namespace multiproc::internal::manager {
@@ -81,7 +80,8 @@ using Factory =
 template <typename... A>
 std::tuple<A...> DecodeArgs(const std::string& bytes) {
   std::tuple<A...> values;
-  BoundedDecode(bytes, values);
+  HandleTable no_handles;  // plain data only: a request cannot smuggle OS handles in
+  Decode(bytes, no_handles, values);
   return values;
 }
 

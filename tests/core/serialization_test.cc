@@ -1,5 +1,7 @@
 #include "core/serialization.h"
 
+#include <deque>
+#include <list>
 #include <map>
 #include <optional>
 #include <string>
@@ -83,6 +85,35 @@ TEST(Serialization, AHugeVectorSizePrefixIsRefusedBeforeAllocating) {
   EXPECT_THROW(
       (DecodeArguments<std::vector<double>>(HostileSizePrefix(uint64_t{1} << 36), handles)),
       SerializationError);
+}
+
+TEST(Serialization, HugeDequeAndListSizePrefixesAreRefusedBeforeAllocating) {
+  HandleTable handles;
+  std::deque<std::string> deque;
+  std::list<int64_t> list;
+  // 2^31 elements of 32 or 24 bytes would allocate tens of GiB before the first read failed:
+  // the refusal must come from the bound, before any allocation.
+  auto refusal = [](auto decode) {
+    try {
+      decode();
+    } catch (const SerializationError& error) {
+      return std::string(error.what());
+    }
+    return std::string("decoded");
+  };
+  EXPECT_NE(refusal([&] {
+              Decode(HostileSizePrefix(uint64_t{1} << 31), handles, deque);
+            }).find("bytes left in the message"),
+            std::string::npos);
+  EXPECT_NE(refusal([&] {
+              Decode(HostileSizePrefix(uint64_t{1} << 31), handles, list);
+            }).find("bytes left in the message"),
+            std::string::npos);
+  std::deque<std::string> sent_deque = {"x", "", "yz"};
+  std::list<int64_t> sent_list = {3, -4};
+  Decode(Encode(handles, sent_deque, sent_list), handles, deque, list);
+  EXPECT_EQ(deque, sent_deque);
+  EXPECT_EQ(list, sent_list);
 }
 
 TEST(Serialization, ABoolByteOtherThanZeroOrOneIsASerializationError) {
