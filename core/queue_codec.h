@@ -1,7 +1,8 @@
 // Queue items to bytes and back: the same cereal archives as core/serialization.h's Encode and
-// Decode, over streams that each thread builds once and points at the item's buffer. A fresh
-// std::stringstream per item (locale set-up, two allocations, a copy) cost more than the rest of
-// a small item's trip through the queue. Items may not carry OS handles: SerializationError.
+// Decode, over streams (memory_streams.h) that each thread builds once and points at the item's
+// buffer. A fresh std::stringstream per item (locale set-up, two allocations, a copy) cost more
+// than the rest of a small item's trip through the queue. Items may not carry OS handles:
+// SerializationError.
 //
 //   std::string bytes;
 //   internal::EncodeQueueItem(std::string("hello"), bytes);
@@ -11,52 +12,22 @@
 
 #include <istream>
 #include <ostream>
-#include <streambuf>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/memory_streams.h"
 #include "core/serialization.h"
 
 namespace multiproc::internal {
 
-// Appends what is written to a caller's string.
-class AppendingBuffer : public std::streambuf {
- public:
-  void Target(std::string* bytes) { bytes_ = bytes; }
-
- protected:
-  std::streamsize xsputn(const char* data, std::streamsize size) override {
-    bytes_->append(data, static_cast<size_t>(size));
-    return size;
-  }
-  int_type overflow(int_type character) override {
-    if (!traits_type::eq_int_type(character, traits_type::eof())) {
-      bytes_->push_back(traits_type::to_char_type(character));
-    }
-    return character;
-  }
-
- private:
-  std::string* bytes_ = nullptr;
-};
-
-// Reads a caller's bytes in place.
-class ViewingBuffer : public std::streambuf {
- public:
-  void Target(const std::string& bytes) {
-    char* begin = const_cast<char*>(bytes.data());  // never written: no put area
-    setg(begin, begin, begin + bytes.size());
-  }
-};
-
 // Replaces `bytes` with the encoding of `item`.
 template <typename T>
 void EncodeQueueItem(const T& item, std::string& bytes) {
-  thread_local AppendingBuffer buffer;
+  thread_local StringWriter buffer;
   thread_local std::ostream stream(&buffer);
   bytes.clear();
-  buffer.Target(&bytes);
+  buffer.Reset(&bytes);
   stream.clear();
   HandleTable handles;
   {
@@ -73,9 +44,9 @@ void EncodeQueueItem(const T& item, std::string& bytes) {
 // SerializationError when `bytes` do not hold exactly one T.
 template <typename T>
 T DecodeQueueItem(const std::string& bytes) {
-  thread_local ViewingBuffer buffer;
+  thread_local MemoryReader buffer;
   thread_local std::istream stream(&buffer);
-  buffer.Target(bytes);
+  buffer.Reset(bytes);
   stream.clear();
   HandleTable no_handles;
   T item{};
