@@ -5,10 +5,10 @@
 // socketpair to a child that echoes them. shared_counter/Manager_Value: two processes increment a
 // managed Value under a managed Lock; time per increment. queue_throughput/Manager_Queue_64B: a
 // child puts 64-byte items, the parent gets them; items per second. Each run checks its result.
-#include <chrono>
 #include <cstdint>
 #include <string>
 
+#include "bench/two_children.h"
 #include "benchmark/benchmark.h"
 #include "core/multiproc.h"
 
@@ -81,19 +81,13 @@ void SharedCounterManagerValue(benchmark::State& state) {
   for (auto _ : state) {
     auto counter = manager.Value<int64_t>(0);
     auto lock = manager.Lock();
-    auto began = std::chrono::steady_clock::now();
-    Process first = context.process(IncrementManaged, counter, lock, per_child);
-    Process second = context.process(IncrementManaged, counter, lock, per_child);
-    first.start();
-    second.start();
-    first.join();
-    second.join();
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
+    double seconds =
+        bench::SecondsForTwoChildren(context, IncrementManaged, counter, lock, per_child);
     if (counter.get() != 2 * per_child) {
       state.SkipWithError("lost updates under the managed lock");
       return;
     }
-    state.SetIterationTime(elapsed.count() / static_cast<double>(2 * per_child));
+    state.SetIterationTime(seconds / static_cast<double>(2 * per_child));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/two_children.h"
 #include "benchmark/benchmark.h"
 #include "core/multiproc.h"
 #include "platform/memory_usage.h"
@@ -30,19 +31,12 @@ void SharedCounterValueLock(benchmark::State& state) {
   Context context = get_context();
   for (auto _ : state) {
     Value<int64_t> counter(0);
-    auto began = std::chrono::steady_clock::now();
-    Process first = context.process(IncrementMany, counter, per_child);
-    Process second = context.process(IncrementMany, counter, per_child);
-    first.start();
-    second.start();
-    first.join();
-    second.join();
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
+    double seconds = bench::SecondsForTwoChildren(context, IncrementMany, counter, per_child);
     if (counter.get() != 2 * per_child) {
       state.SkipWithError("lost updates under the lock");
       return;
     }
-    state.SetIterationTime(elapsed.count() / static_cast<double>(2 * per_child));
+    state.SetIterationTime(seconds / static_cast<double>(2 * per_child));
   }
 }
 
