@@ -41,7 +41,7 @@ CPYTHON_WORKLOADS = [
 MULTIPROC_ROWS = [
     ("start_join", "fork", "multiproc"), ("start_join", "spawn", "multiproc"),
     ("start_join", "forkserver", "multiproc"), ("start_join", "fork", "floor"),
-    ("start_join", "spawn", "floor"),
+    ("start_join", "spawn", "floor"), ("start_join", "spawn", "exec_floor"),
     ("shared_counter", "Value_lock", "multiproc"), ("shared_counter", "Value_lock", "floor"),
     ("lock_uncontended", "acquire_release", "multiproc"),
     ("bulk_array", "child_read", "multiproc"), ("bulk_array", "child_read", "floor"),
@@ -59,7 +59,7 @@ MULTIPROC_ROWS = [
     ("manager_ops", "lock_acquire_release", "multiproc"),
     ("shared_counter", "Manager_Value", "multiproc"),
     ("queue_throughput", "Manager_Queue_64B", "multiproc")]
-POSIX_ONLY_IMPLS = {"floor", "cpython"}
+POSIX_ONLY_IMPLS = {"floor", "exec_floor", "cpython"}
 
 
 def benchmark_rows(path):
@@ -158,9 +158,14 @@ def write_markdown(rows, path, platform_note):
             ratio = lambda r: "n/a" if r is None else f"{r:.2f}x"
             lines.append(f"| {variant} | {unit} | {value(ours)} | {value(theirs)} | "
                          f"{floor_text} | {ratio(of_floor)} | {ratio(versus)} |")
-            for other in rows:  # extra multiproc variants of the same work (e.g. recv_bytes)
-                if ((other["workload"], other["variant"]) == (workload, variant)
-                        and other["impl"] not in ("multiproc", "cpython", "floor")):
+            for other in rows:  # extra variants of the same work (e.g. recv_bytes, exec_floor)
+                if ((other["workload"], other["variant"]) != (workload, variant)
+                        or other["impl"] in ("multiproc", "cpython", "floor")):
+                    continue
+                if other["impl"].endswith("floor"):  # a second floor: multiproc against it
+                    lines.append(f"| {variant} [{other['impl']}] | {other['unit']} | | | "
+                                 f"{value(other)} | {ratio(speed_ratio(ours, other))} | |")
+                else:
                     lines.append(f"| {variant} [{other['impl']}] | {other['unit']} | "
                                  f"{value(other)} | | | {ratio(speed_ratio(other, floor))} | "
                                  f"{ratio(speed_ratio(other, theirs))} |")

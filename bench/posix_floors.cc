@@ -29,10 +29,10 @@ void ForkExitWaitpid(benchmark::State& state) {
   }
 }
 
-// start_join/spawn/floor: posix_spawn of a tiny static program, then waitpid.
-void PosixSpawnTinyProgram(benchmark::State& state) {
+// posix_spawn of `program_name` (beside this binary) with no arguments, then waitpid.
+void PosixSpawnProgram(benchmark::State& state, const char* program_name) {
   std::string program = std::filesystem::path(multiproc::platform::CurrentExecutablePath().value())
-                            .replace_filename(MULTIPROC_TINY_PROGRAM_NAME)
+                            .replace_filename(program_name)
                             .string();
   char* argv[] = {program.data(), nullptr};
   for (auto _ : state) {
@@ -50,8 +50,15 @@ BENCHMARK(ForkExitWaitpid)
     ->Name("start_join/fork/floor")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(PosixSpawnTinyProgram)
+// start_join/spawn/floor: a tiny static program, the floor the spawn target is measured against.
+BENCHMARK_CAPTURE(PosixSpawnProgram, tiny, MULTIPROC_TINY_PROGRAM_NAME)
     ->Name("start_join/spawn/floor")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// start_join/spawn/exec_floor: a multiproc program that returns from main at once: the part of
+// a spawn start that is exec of a dynamically linked C++ program rather than multiproc's work.
+BENCHMARK_CAPTURE(PosixSpawnProgram, idle, MULTIPROC_IDLE_PROGRAM_NAME)
+    ->Name("start_join/spawn/exec_floor")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
