@@ -12,10 +12,14 @@
 #include <unistd.h>
 
 #include <atomic>
+// Boost.Process offers vfork only when the feature macros predate POSIX.1-2008 (which dropped
+// vfork from the standard); glibc still provides it, and Linux's posix_spawn uses it too.
+#define BOOST_POSIX_HAS_VFORK 1
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
+#include <boost/process/posix.hpp>
 #include <cerrno>
 #include <climits>
 #include <filesystem>
@@ -91,9 +95,12 @@ absl::StatusOr<ChildProcess> WatchChild(pid_t pid) {
 
 absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
   std::error_code error;
-  boost::process::child child(boost::process::exe = spec.executable,
-                              boost::process::args = spec.arguments,
-                              PassListedHandlesOnly(spec, ::getpid()), error);
+  // vfork: the parent's page tables are not copied only to be thrown away by exec (a fork of a
+  // large parent cost as much as the rest of the launch). PassListedHandlesOnly only makes
+  // system calls, which is what a vforked child may do.
+  boost::process::child child(
+      boost::process::exe = spec.executable, boost::process::args = spec.arguments,
+      PassListedHandlesOnly(spec, ::getpid()), boost::process::posix::use_vfork, error);
   if (error) {
     return absl::ErrnoToStatus(error.value(), absl::StrCat("launching ", spec.executable));
   }
