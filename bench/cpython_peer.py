@@ -226,9 +226,17 @@ def manager_ops(manager):
         if namespace.x != 1:
             raise RuntimeError("namespace lost a value")
 
+    lock = manager.Lock()
+
+    def lock_acquire_release():
+        if not lock.acquire(timeout=10):
+            raise RuntimeError("the managed lock was not free")
+        lock.release()
+
     for variant, body in (("dict_set_get", dict_set_get),
                           ("list_append", lambda: shared_list.append(1)),
-                          ("namespace_set_get", namespace_set_get)):
+                          ("namespace_set_get", namespace_set_get),
+                          ("lock_acquire_release", lock_acquire_release)):
         seconds, samples = repeat_for(SECONDS, 100, body)
         rows.append(row("manager_ops", variant, seconds * 1e6, "us", samples))
     if len(shared_list) < 100:

@@ -35,7 +35,8 @@ CPYTHON_WORKLOADS = [
     ("pipe_throughput", "64B"), ("queue_throughput", "Queue_64B"),
     ("queue_throughput", "JoinableQueue_64B"), ("queue_throughput", "Manager_Queue_64B"),
     ("manager_ops", "dict_set_get"), ("manager_ops", "list_append"),
-    ("manager_ops", "namespace_set_get"), ("pool", "apply_async_get"),
+    ("manager_ops", "namespace_set_get"), ("manager_ops", "lock_acquire_release"),
+    ("pool", "apply_async_get"),
     ("pool", "map_chunksize_1"), ("pool", "map_default_chunksize"),
     ("cow_memory", "fork_child_uss")]
 MULTIPROC_ROWS = [
@@ -55,7 +56,8 @@ MULTIPROC_ROWS = [
     ("pool", "apply_async_get", "multiproc"), ("pool", "apply_async_get", "floor"),
     ("pool", "map_chunksize_1", "multiproc"), ("pool", "map_default_chunksize", "multiproc"),
     ("manager_ops", "dict_set_get", "multiproc"), ("manager_ops", "dict_set_get", "floor"),
-    ("manager_ops", "list_append", "multiproc"), ("manager_ops", "namespace_set_get", "multiproc"),
+    ("manager_ops", "list_append", "multiproc"), ("manager_ops", "list_append", "floor"),
+    ("manager_ops", "namespace_set_get", "multiproc"),
     ("manager_ops", "lock_acquire_release", "multiproc"),
     ("shared_counter", "Manager_Value", "multiproc"),
     ("queue_throughput", "Manager_Queue_64B", "multiproc")]
