@@ -10,6 +10,7 @@
 #define MULTIPROC_CORE_QUEUE_CODEC_H_
 
 #include <istream>
+#include <new>
 #include <ostream>
 #include <streambuf>
 #include <string>
@@ -50,11 +51,28 @@ class ViewingBuffer : public std::streambuf {
   }
 };
 
+// The calling thread's stream over a buffer, built on first use in thread-local storage and never
+// destroyed: neither part owns memory (the buffers point at the caller's bytes, the locale is the
+// shared global one), so nothing leaks when the thread ends. A thread_local with a destructor
+// would be unsafe: under MinGW it runs after emutls has freed the storage (GCC bug 80816) and
+// corrupts the heap whenever a thread that used a queue ends.
+template <typename Stream, typename Buffer>
+struct ThisThreadsStream {
+  Buffer buffer;
+  Stream stream{&buffer};
+
+  static ThisThreadsStream& Get() {
+    alignas(ThisThreadsStream) thread_local unsigned char storage[sizeof(ThisThreadsStream)];
+    thread_local ThisThreadsStream* built = nullptr;
+    if (built == nullptr) built = new (storage) ThisThreadsStream;
+    return *built;
+  }
+};
+
 // Replaces `bytes` with the encoding of `item`.
 template <typename T>
 void EncodeQueueItem(const T& item, std::string& bytes) {
-  thread_local AppendingBuffer buffer;
-  thread_local std::ostream stream(&buffer);
+  auto& [buffer, stream] = ThisThreadsStream<std::ostream, AppendingBuffer>::Get();
   bytes.clear();
   buffer.Target(&bytes);
   stream.clear();
@@ -73,8 +91,7 @@ void EncodeQueueItem(const T& item, std::string& bytes) {
 // SerializationError when `bytes` do not hold exactly one T.
 template <typename T>
 T DecodeQueueItem(const std::string& bytes) {
-  thread_local ViewingBuffer buffer;
-  thread_local std::istream stream(&buffer);
+  auto& [buffer, stream] = ThisThreadsStream<std::istream, ViewingBuffer>::Get();
   buffer.Target(bytes);
   stream.clear();
   HandleTable no_handles;
