@@ -3,7 +3,8 @@
 # matrix with 100 repetitions per case) against a Linux build, or under Wine with --windows.
 #   ci/stress.sh BUILD_DIR [gtest args...]             Linux build dir (built here if needed)
 #   ci/stress.sh --windows BUILD_DIR [gtest args...]   a MinGW build dir (run-tests.sh made it)
-# Writes BUILD_DIR/stress.xml (GoogleTest XML) and exits with the test binary's status.
+# Writes BUILD_DIR/stress.xml (GoogleTest XML) and BUILD_DIR/stress.log (the output) and exits
+# with the test binary's status.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN=()
@@ -17,4 +18,10 @@ fi
 BUILD=${1:?usage: ci/stress.sh [--windows] BUILD_DIR [gtest args...]}
 shift
 cmake --build "$BUILD" --target stress_test >/dev/null || exit 1
-timeout 1800 "${RUN[@]}" "$BUILD/tests/stress_test$SUFFIX" --gtest_output=xml:"$BUILD/stress.xml" "$@"
+timeout 1800 "${RUN[@]}" "$BUILD/tests/stress_test$SUFFIX" --gtest_output=xml:"$BUILD/stress.xml" "$@" \
+  2>&1 | tee "$BUILD/stress.log"
+status=${PIPESTATUS[0]}
+# Under Wine a crashed process can still exit with status 0: its crash report decides (as in
+# tests/CMakeLists.txt).
+if [ -n "$SUFFIX" ] && grep -q "wine: Unhandled" "$BUILD/stress.log"; then status=1; fi
+exit "$status"

@@ -9,9 +9,12 @@
 //   StringWriter writer;
 //   std::ostream output(&writer);
 //   writer.Reset(&destination);    // appends to `destination`
+//
+// ThisThreadsStream gives each thread one such stream, for code without an object to keep it in.
 #ifndef MULTIPROC_CORE_MEMORY_STREAMS_H_
 #define MULTIPROC_CORE_MEMORY_STREAMS_H_
 
+#include <new>
 #include <streambuf>
 #include <string>
 
@@ -46,6 +49,24 @@ class StringWriter : public std::streambuf {
 
  private:
   std::string* destination_ = nullptr;
+};
+
+// The calling thread's stream over a buffer, built on first use in thread-local storage and never
+// destroyed: neither part owns memory (the buffers point at the caller's bytes, the locale is the
+// shared global one), so nothing leaks when the thread ends. A thread_local with a destructor
+// would be unsafe: under MinGW it runs after emutls has freed the storage (GCC bug 80816) and
+// corrupts the heap whenever a thread that used it ends.
+template <typename Stream, typename Buffer>
+struct ThisThreadsStream {
+  Buffer buffer;
+  Stream stream{&buffer};
+
+  static ThisThreadsStream& Get() {
+    alignas(ThisThreadsStream) thread_local unsigned char storage[sizeof(ThisThreadsStream)];
+    thread_local ThisThreadsStream* built = nullptr;
+    if (built == nullptr) built = new (storage) ThisThreadsStream;
+    return *built;
+  }
 };
 
 }  // namespace multiproc::internal

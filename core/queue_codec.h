@@ -24,8 +24,7 @@ namespace multiproc::internal {
 // Replaces `bytes` with the encoding of `item`.
 template <typename T>
 void EncodeQueueItem(const T& item, std::string& bytes) {
-  thread_local StringWriter buffer;
-  thread_local std::ostream stream(&buffer);
+  auto& [buffer, stream] = ThisThreadsStream<std::ostream, StringWriter>::Get();
   bytes.clear();
   buffer.Reset(&bytes);
   stream.clear();
@@ -44,8 +43,7 @@ void EncodeQueueItem(const T& item, std::string& bytes) {
 // SerializationError when `bytes` do not hold exactly one T.
 template <typename T>
 T DecodeQueueItem(const std::string& bytes) {
-  thread_local MemoryReader buffer;
-  thread_local std::istream stream(&buffer);
+  auto& [buffer, stream] = ThisThreadsStream<std::istream, MemoryReader>::Get();
   buffer.Reset(bytes);
   stream.clear();
   HandleTable no_handles;

@@ -66,12 +66,14 @@ template <typename T>
 class QueueBase {
  public:
   void put(const T& item, bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
-    thread_local std::string bytes;  // reused: no allocation per item
+    // Not a thread_local kept for reuse: under MinGW its destructor runs on freed storage when the
+    // thread ends (see queue_codec.h).
+    std::string bytes;
     EncodeQueueItem(item, bytes);
     ring_->Put(bytes, block, timeout);
   }
   T get(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
-    thread_local std::string bytes;
+    std::string bytes;
     ring_->Get(block, timeout, bytes);
     return DecodeQueueItem<T>(bytes);
   }

@@ -357,10 +357,6 @@ internal::manager::Reply Ask(Connection& connection, const internal::manager::Re
 }
 
 TEST_P(ManagerConformance, BadRequestsGetTypedErrorsAndTheServerKeepsServing) {
-  if (!platform::SupportsFork()) {  // Windows
-    GTEST_SKIP() << "open bug: under Wine the manager server crashes (heap corruption at thread "
-                    "exit) after one of these bad requests; not yet diagnosed";
-  }
   SyncManager manager = StartManager();
   auto list = manager.list<int>({1});
   Connection raw = Client(manager.address(), manager.authkey());

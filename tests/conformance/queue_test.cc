@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -165,6 +166,26 @@ TEST(JoinableQueue, AnExtraTaskDoneIsAValueError) {
   EXPECT_TRUE(queue.join(absl::Milliseconds(50)));
   queue.join();
   EXPECT_THROW(queue.task_done(), ValueError);
+}
+
+// Each thread's put and get leave per-thread state behind; a thread that ends must release it
+// cleanly (under MinGW a thread_local with a destructor once ran it on freed memory at thread
+// exit and corrupted the heap).
+TEST(Queue, ThreadsThatPutAndGetThenEndLeaveTheProcessHealthy) {
+  Queue<std::string> queue;
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([&queue, round, i] {
+        std::string item = absl::StrCat(round, "/", i, std::string(1000 * (i + 1), 'x'));
+        queue.put(item);
+        EXPECT_FALSE(queue.get(true, absl::Seconds(10)).empty());
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  queue.put("after");
+  EXPECT_EQ(queue.get(true, absl::Seconds(1)), "after");
 }
 
 // ---- Across processes ----

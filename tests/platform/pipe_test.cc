@@ -119,6 +119,26 @@ TEST(Pipe, LargeTransfersArriveIntactInOrder) {
   EXPECT_EQ(std::memcmp(received->data(), sent.data(), sent.size()), 0);
 }
 
+// Like a manager server's per-client threads: threads that read and write pipes, then end. Any
+// per-thread state the I/O leaves must be released cleanly (a thread_local event handle once
+// had its destructor run on freed MinGW emutls storage at thread exit, corrupting the heap).
+TEST(Pipe, ThreadsThatReadAndWriteThenEndLeaveTheProcessHealthy) {
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([] {
+        absl::StatusOr<PipePair> pipe = CreateDuplexPipe();
+        ASSERT_TRUE(pipe.ok()) << pipe.status();
+        ASSERT_TRUE(WriteAll(pipe->first.get(), AsBytes("ping")).ok());
+        EXPECT_EQ(ReadText(pipe->second.get(), 4), "ping");
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  std::vector<std::string> heap_work(1000, std::string(100, 'x'));  // a corrupt heap shows here
+  EXPECT_EQ(heap_work.back().size(), 100u);
+}
+
 TEST(Pipe, ChildWritesThroughAPassedEnd) {
   absl::StatusOr<PipePair> pipe = CreateDuplexPipe();
   ASSERT_TRUE(pipe.ok()) << pipe.status();
