@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every decoder that reads bytes from another process (tests/fuzz/*_fuzzer.cc) with
 # libFuzzer under ASan/UBSan, starting from the committed seed corpora in tests/fuzz/corpus/.
-#   ci/fuzz.sh                    each fuzzer for 20 s (the CI smoke run)
+#   ci/fuzz.sh                    each fuzzer for 15 s (the CI smoke run: six fuzzers, 90 s)
 #   ci/fuzz.sh --seconds N        each fuzzer for N seconds
 #   ci/fuzz.sh --runs N           each fuzzer for N executions (the 10-million-run check)
 #   ci/fuzz.sh --write-seeds      regenerate tests/fuzz/corpus/ from the real encoders
@@ -10,7 +10,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${MULTIPROC_FUZZ_BUILD:-$ROOT/build/fuzz}
-LIMIT=(-max_total_time=20)
+LIMIT=(-max_total_time=15)
 WRITE_SEEDS=0
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the stress target (tests/stress: 1,000 start/join cycles per start method, the crash
-# matrix with 100 repetitions per case) against a Linux build, or under Wine with --windows.
+# Runs the stress target (tests/stress: 1,000 start/join cycles and 1,000 Pool worker recycles per
+# start method, the crash matrix with 100 repetitions per case) against a Linux build, or under
+# Wine with --windows.
 #   ci/stress.sh BUILD_DIR [gtest args...]             Linux build dir (built here if needed)
 #   ci/stress.sh --windows BUILD_DIR [gtest args...]   a MinGW build dir (run-tests.sh made it)
 # Writes BUILD_DIR/stress.xml (GoogleTest XML) and BUILD_DIR/stress.log (the output) and exits

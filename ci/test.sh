@@ -8,7 +8,7 @@
 # Cells: linux-release, linux-stress (ci/stress.sh on the release build: resource growth and the
 # crash matrix), linux-asan-ubsan, linux-tsan, consumer (find_package from an install
 # prefix), bench-quick (ci/bench.sh --quick: every report row present, positive and
-# self-checked), fuzz-smoke (ci/fuzz.sh: every libFuzzer target for 20 s under ASan/UBSan),
+# self-checked), fuzz-smoke (ci/fuzz.sh: every libFuzzer target for 15 s under ASan/UBSan),
 # windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
 # Exits non-zero if any cell fails or runs zero tests.
 set -uo pipefail
@@ -135,7 +135,7 @@ bench_cell() {
 fuzz_cell() {
   local started=$SECONDS status=0 passed=0 failed=0
   echo "=== cell fuzz-smoke"
-  bash "$ROOT/ci/fuzz.sh" --seconds 20 >"$BUILD_ROOT/fuzz-smoke.log" 2>&1 || status=$?
+  bash "$ROOT/ci/fuzz.sh" --seconds 15 >"$BUILD_ROOT/fuzz-smoke.log" 2>&1 || status=$?
   grep -E '^fuzz ' "$BUILD_ROOT/fuzz-smoke.log"
   read -r passed failed <<<"$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
     "$BUILD_ROOT/fuzz-smoke.log")"

@@ -217,22 +217,24 @@ Reply Server::Handle(const Request& request, uint64_t client) {
   }
 }
 
+Server::Answer Server::Respond(const std::string& message, uint64_t client) {
+  Request request;
+  try {
+    HandleTable no_handles;
+    Decode(message, no_handles, request);
+  } catch (const SerializationError& error) {
+    return {Error("RemoteError", absl::StrCat("malformed request: ", error.what()))};
+  }
+  return {Handle(request, client), request.op == Op::kShutdown};
+}
+
 void Server::Serve(Connection connection, uint64_t client) {
   connection.set_max_message_size(kMaxRequestSize);
   for (;;) {
-    Request request;
     try {
-      std::string bytes = connection.recv_bytes();
-      try {
-        HandleTable no_handles;
-        Decode(bytes, no_handles, request);
-      } catch (const SerializationError& error) {
-        connection.send(Error("RemoteError", absl::StrCat("malformed request: ", error.what())));
-        continue;
-      }
-      Reply reply = Handle(request, client);
-      connection.send(reply);
-      if (request.op == Op::kShutdown) {
+      Answer answer = Respond(connection.recv_bytes(), client);
+      connection.send(answer.reply);
+      if (answer.shutdown) {
         // Removes the socket file and its directory, but leaves the listening handle alone: the
         // main thread is blocked in accept() on it (closing it here was a data race). The
         // process ends at once, which closes it.

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -41,8 +42,14 @@ class Server {
   // after replying.
   [[noreturn]] void ServeForever(Listener& listener);
 
-  // Answers one request (also used by tests, without a connection).
-  Reply Handle(const Request& request, uint64_t client);
+  // What a connection's thread sends back for one request message, and whether that request
+  // asked the server to end. An undecodable message gets a RemoteError reply. Needs no
+  // connection, so tests and the manager protocol's fuzzer call it on bytes.
+  struct Answer {
+    Reply reply;
+    bool shutdown = false;
+  };
+  Answer Respond(const std::string& message, uint64_t client);
 
   size_t object_count();
 
@@ -54,6 +61,7 @@ class Server {
   };
   class Context;
 
+  Reply Handle(const Request& request, uint64_t client);
   void Serve(Connection connection, uint64_t client);
   std::shared_ptr<Referent> Find(uint64_t id, const std::string& type);
   void Incref(uint64_t id);
