@@ -44,9 +44,10 @@ constexpr size_t kReadAheadSize = 4 + 64 * 1024;
 // its header in a write of its own, so the kernel's buffers hold it at the same alignment as the
 // receiver's destination; a 4-byte shift makes the kernel's copies markedly slower.
 constexpr size_t kGatherLimit = 64 * 1024;
-// A message announced as longer than this gets its memory as its bytes arrive, so a lying
-// length prefix cannot make us allocate what the peer never sends.
-constexpr size_t kUpfrontAllocation = size_t{16} << 20;
+// A message announced as longer than this gets its memory as its bytes arrive (doubling), so a
+// lying length prefix cannot make us allocate what the peer never sends: a manager server with
+// its 512 clients each announcing a long request and stalling holds at most 512 MiB.
+constexpr size_t kUpfrontAllocation = size_t{1} << 20;
 // CPython's framing: lengths up to INT32_MAX in 4 bytes, longer ones as -1 plus 8 bytes.
 constexpr uint64_t kLongestShortLength = 0x7fffffff;
 constexpr uint32_t kLongLengthMarker = 0xffffffff;
