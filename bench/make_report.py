@@ -83,7 +83,7 @@ def benchmark_rows(path):
     singles = [entry for entry in entries if entry.get("run_type") != "aggregate"]
     rows = []
     for entry in medians or singles:
-        workload, variant, impl = entry["name"].split("/")[:3]
+        workload, variant, impl = entry.get("run_name", entry["name"]).split("/")[:3]
         if "items_per_second" in entry:
             value, unit = entry["items_per_second"], "items/s"
         elif "bytes_per_second" in entry:
