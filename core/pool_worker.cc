@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/memory_streams.h"
 #include "core/status_errors.h"
+#include "platform/handle_message_receiver.h"
 #include "platform/handle_passing.h"
 
 namespace multiproc::internal {
@@ -130,9 +131,11 @@ void RunWorkerLoop(platform::NativeHandle channel, const WorkerConfig& config,
     return;
   }
   ChunkExecutor executor;
+  // This loop is the channel's only reader from here on, so it may read ahead.
+  platform::HandleMessageReceiver requests(channel);
   uint64_t items_done = 0;
   for (;;) {
-    absl::StatusOr<platform::HandleMessage> received = platform::ReceiveHandleMessage(channel);
+    absl::StatusOr<platform::HandleMessage> received = requests.Receive();
     if (!received.ok()) return;  // the pool went away
     WorkerRequest request;
     executor.DecodeRequest(received->bytes, request);
