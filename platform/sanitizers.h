@@ -1,7 +1,8 @@
-// Whether this build runs under a sanitizer that changes what memory measurements mean.
-// ThreadSanitizer maps shadow memory for every page a process touches, so a child that merely
-// reads shared or inherited memory shows private memory growth (about 4x what it read): the
-// copy-on-write checks (seed 000) cannot be made under it.
+// Whether this build runs under a sanitizer that changes how processes behave. ThreadSanitizer
+// maps shadow memory for every page a process touches, so a child that merely reads shared or
+// inherited memory shows private memory growth (about 4x what it read): the copy-on-write
+// checks (seed 000) cannot be made under it. It also replaces vfork with fork
+// (platform/posix/process.cc launches accordingly).
 #ifndef MULTIPROC_PLATFORM_SANITIZERS_H_
 #define MULTIPROC_PLATFORM_SANITIZERS_H_
 

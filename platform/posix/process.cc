@@ -27,6 +27,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "platform/sanitizers.h"
 #include "platform/wait.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -93,14 +94,15 @@ absl::StatusOr<ChildProcess> WatchChild(pid_t pid) {
 
 }  // namespace
 
-absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
+namespace {
+
+template <typename... ForkChoice>
+absl::StatusOr<ChildProcess> LaunchThroughBoost(const LaunchSpec& spec,
+                                                const ForkChoice&... fork_choice) {
   std::error_code error;
-  // vfork: the parent's page tables are not copied only to be thrown away by exec (a fork of a
-  // large parent cost as much as the rest of the launch). PassListedHandlesOnly only makes
-  // system calls, which is what a vforked child may do.
-  boost::process::child child(
-      boost::process::exe = spec.executable, boost::process::args = spec.arguments,
-      PassListedHandlesOnly(spec, ::getpid()), boost::process::posix::use_vfork, error);
+  boost::process::child child(boost::process::exe = spec.executable,
+                              boost::process::args = spec.arguments,
+                              PassListedHandlesOnly(spec, ::getpid()), fork_choice..., error);
   if (error) {
     return absl::ErrnoToStatus(error.value(), absl::StrCat("launching ", spec.executable));
   }
@@ -108,6 +110,21 @@ absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
   // From here on the pidfd, not Boost, watches the child (Boost would kill it on destruction).
   child.detach();
   return WatchChild(pid);
+}
+
+}  // namespace
+
+absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
+  // vfork: the parent's page tables are not copied only to be thrown away by exec (a fork of a
+  // large parent cost as much as the rest of the launch). PassListedHandlesOnly only makes
+  // system calls, which is what a vforked child may do. ThreadSanitizer turns vfork into fork,
+  // and then the exec error Boost's vforked child writes into the parent's memory never reaches
+  // it: there, a plain fork with Boost's error pipe.
+  if constexpr (kThreadSanitizer) {
+    return LaunchThroughBoost(spec);
+  } else {
+    return LaunchThroughBoost(spec, boost::process::posix::use_vfork);
+  }
 }
 
 absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
