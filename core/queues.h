@@ -67,7 +67,7 @@ class QueueBase {
  public:
   void put(const T& item, bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
     // Not a thread_local kept for reuse: under MinGW its destructor runs on freed storage when the
-    // thread ends (see queue_codec.h).
+    // thread ends (see ThisThreadsStream in memory_streams.h).
     std::string bytes;
     EncodeQueueItem(item, bytes);
     ring_->Put(bytes, block, timeout);
