@@ -16,8 +16,10 @@
 //     0600 inside a fresh 0700 directory, removed by close(); never the abstract namespace,
 //     which any local user could connect to (CPython's CVE-2022-42919).
 //   - "\\.\pipe\name" (Windows default): a named pipe refusing remote clients.
-//   - "host:port", e.g. "127.0.0.1:0" (port 0 picks a free one; address() tells which): TCP.
-//     POSIX only for now.
+//   - "host:port", e.g. "127.0.0.1:0" (port 0 picks a free one; address() tells which): TCP,
+//     on every platform. On Windows a TCP Connection stays in the process that opened or
+//     accepted it: sending it to another process is an OSError (a duplicated socket handle
+//     shares Winsock's state with its original); POSIX passes it like any other descriptor.
 // Without an authkey (std::nullopt) nobody is authenticated, as in Python; the key itself never
 // appears in an error message.
 #ifndef MULTIPROC_CORE_LISTENER_H_

@@ -1,6 +1,6 @@
 // Listening for and opening byte-stream connections by address, the ground under
 // multiproc::Listener and multiproc::Client: Unix-domain sockets (POSIX), named pipes (Windows)
-// and TCP on the loopback interface (POSIX). Accepted and connected ends are ordinary pipe ends:
+// and TCP (both). Accepted and connected ends are ordinary pipe ends:
 // platform/pipe.h reads and writes them and platform/wait.h waits on them.
 //
 //   absl::StatusOr<platform::StreamListener> listener =

@@ -23,11 +23,13 @@ absl::StatusCode CodeFor(DWORD error) {
     case ERROR_ALREADY_EXISTS:
     case ERROR_FILE_EXISTS:
     case ERROR_PIPE_BUSY:
+    case WSAEADDRINUSE:
       return absl::StatusCode::kAlreadyExists;
     case ERROR_INVALID_HANDLE:
     case ERROR_INVALID_PARAMETER:
     case ERROR_BAD_EXE_FORMAT:
     case ERROR_INVALID_NAME:
+    case WSAEADDRNOTAVAIL:
       return absl::StatusCode::kInvalidArgument;
     case ERROR_NOT_ENOUGH_MEMORY:
     case ERROR_OUTOFMEMORY:
@@ -38,6 +40,14 @@ absl::StatusCode CodeFor(DWORD error) {
     case ERROR_BROKEN_PIPE:
     case ERROR_NO_DATA:
     case ERROR_PIPE_NOT_CONNECTED:
+    case WSAECONNREFUSED:
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAENOTCONN:
+    case WSAESHUTDOWN:
+    case WSAETIMEDOUT:
+    case WSAENETUNREACH:
+    case WSAEHOSTUNREACH:
       return absl::StatusCode::kUnavailable;
     case ERROR_OPERATION_ABORTED:
       return absl::StatusCode::kCancelled;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "platform/windows/errors.h"
 #include "platform/windows/native_handle.h"
+#include "platform/windows/socket.h"
 
 namespace multiproc::platform {
 
@@ -25,6 +26,12 @@ absl::Status InvalidHandleError(const char* operation) {
 
 absl::StatusOr<OwnedHandle> OwnedHandle::Duplicate() const {
   if (IsInvalid(handle_)) return InvalidHandleError("Duplicate");
+  // A duplicated socket handle shares Winsock's state with the original, and closing either one
+  // breaks the other; a TCP connection stays in the process that opened it.
+  if (windows::IsSocket(handle_)) {
+    return absl::UnimplementedError(
+        "a TCP connection cannot be duplicated or sent to another process on Windows");
+  }
   HANDLE copy = nullptr;
   if (!DuplicateHandle(GetCurrentProcess(), ToWin32Handle(handle_), GetCurrentProcess(), &copy, 0,
                        /*bInheritHandle=*/FALSE, DUPLICATE_SAME_ACCESS)) {
@@ -56,8 +63,14 @@ bool IsOpen(NativeHandle handle) {
   return !IsInvalid(handle) && GetHandleInformation(ToWin32Handle(handle), &flags);
 }
 
+// Winsock keeps state per socket that only closesocket releases.
 void CloseNativeHandle(NativeHandle handle) {
-  if (!IsInvalid(handle)) CloseHandle(ToWin32Handle(handle));
+  if (IsInvalid(handle)) return;
+  if (windows::IsSocket(handle)) {
+    windows::CloseSocket(handle);
+  } else {
+    CloseHandle(ToWin32Handle(handle));
+  }
 }
 
 }  // namespace multiproc::platform

@@ -1,6 +1,7 @@
-// Windows only: Listener/Client addresses are named pipes. One pipe instance at a time waits for
-// a client; Accept hands the connected instance over and puts a fresh one in its place (as
-// CPython's PipeListener). Unix-domain sockets and TCP are not offered here yet.
+// Windows only: Listener/Client addresses are named pipes or TCP. One pipe instance at a time
+// waits for a client; Accept hands the connected instance over and puts a fresh one in its place
+// (as CPython's PipeListener). TCP is platform/windows/socket.h's. Unix-domain sockets are not
+// offered (CPython offers none on Windows either).
 #include "platform/listener.h"
 
 #include <windows.h>
@@ -9,6 +10,7 @@
 
 #include "platform/windows/errors.h"
 #include "platform/windows/named_pipe.h"
+#include "platform/windows/socket.h"
 #include "platform/windows/wide_strings.h"
 
 namespace multiproc::platform {
@@ -21,7 +23,8 @@ constexpr int kBusyAttempts = 10;
 
 absl::Status NotOffered() {
   return absl::UnimplementedError(
-      "only named pipe addresses (\\\\.\\pipe\\...) are offered on Windows");
+      "Unix-domain socket addresses are not offered on Windows; use a named pipe "
+      "(\\\\.\\pipe\\...) or TCP (host:port)");
 }
 
 absl::StatusOr<OwnedHandle> NextInstance(const std::string& address, bool first) {
@@ -36,13 +39,20 @@ absl::StatusOr<OwnedHandle> NextInstance(const std::string& address, bool first)
 
 AddressFamily DefaultAddressFamily() { return AddressFamily::kNamedPipe; }
 
-bool AddressFamilySupported(AddressFamily family) { return family == AddressFamily::kNamedPipe; }
+bool AddressFamilySupported(AddressFamily family) { return family != AddressFamily::kUnix; }
 
 absl::StatusOr<StreamListener> StreamListener::Listen(AddressFamily family, std::string address,
-                                                      int /*backlog*/) {
-  if (family != AddressFamily::kNamedPipe) return NotOffered();
+                                                      int backlog) {
   StreamListener listener;
   listener.family_ = family;
+  if (family == AddressFamily::kTcp) {
+    absl::StatusOr<OwnedHandle> socket =
+        windows::ListenTcp(address.empty() ? "127.0.0.1:0" : address, backlog, listener.address_);
+    if (!socket.ok()) return socket.status();
+    listener.handle_ = std::move(*socket);
+    return listener;
+  }
+  if (family != AddressFamily::kNamedPipe) return NotOffered();
   if (address.empty()) {
     absl::StatusOr<std::wstring> name = windows::UniquePipeName();
     if (!name.ok()) return name.status();
@@ -57,6 +67,7 @@ absl::StatusOr<StreamListener> StreamListener::Listen(AddressFamily family, std:
 
 absl::StatusOr<OwnedHandle> StreamListener::Accept() {
   if (!handle_.valid()) return absl::FailedPreconditionError("the listener is closed");
+  if (family_ == AddressFamily::kTcp) return windows::AcceptTcp(handle_.get());
   absl::Status connected = windows::WaitForPipeClient(handle_.get());
   if (!connected.ok()) return connected;
   absl::StatusOr<OwnedHandle> next = NextInstance(address_, /*first=*/false);
@@ -67,6 +78,7 @@ absl::StatusOr<OwnedHandle> StreamListener::Accept() {
 void StreamListener::Close() { handle_.reset(); }
 
 absl::StatusOr<OwnedHandle> ConnectTo(AddressFamily family, const std::string& address) {
+  if (family == AddressFamily::kTcp) return windows::ConnectTcp(address);
   if (family != AddressFamily::kNamedPipe) return NotOffered();
   absl::StatusOr<std::wstring> name = windows::Utf8ToWide(address);
   if (!name.ok()) return name.status();

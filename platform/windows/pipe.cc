@@ -1,4 +1,5 @@
 // Windows only: pipes as overlapped byte-mode named pipes with unguessable one-instance names.
+// ReadSome and WriteAll also serve TCP connections (Listener/Client), handing them to socket.h.
 #include "platform/pipe.h"
 
 #include <windows.h>
@@ -16,6 +17,7 @@
 #include "platform/windows/errors.h"
 #include "platform/windows/named_pipe.h"
 #include "platform/windows/native_handle.h"
+#include "platform/windows/socket.h"
 #include "platform/windows/wide_strings.h"
 
 namespace multiproc::platform {
@@ -177,6 +179,7 @@ absl::StatusOr<PipePair> CreateSimplexPipe() {
 
 absl::Status WriteAll(NativeHandle pipe_end, absl::Span<const std::byte> bytes) {
   if (IsInvalid(pipe_end)) return InvalidPipeEnd();
+  if (windows::IsSocket(pipe_end)) return windows::SendAll(pipe_end, bytes);
   HANDLE pipe = ToWin32Handle(pipe_end);
   while (!bytes.empty()) {
     absl::StatusOr<IoOutcome> written = WriteOnce(pipe, bytes);
@@ -198,6 +201,7 @@ absl::Status WriteAllGathered(NativeHandle pipe_end, absl::Span<const std::byte>
 absl::StatusOr<size_t> ReadSome(NativeHandle pipe_end, absl::Span<std::byte> buffer) {
   if (IsInvalid(pipe_end)) return InvalidPipeEnd();
   if (buffer.empty()) return 0;
+  if (windows::IsSocket(pipe_end)) return windows::ReceiveSome(pipe_end, buffer);
   HANDLE pipe = ToWin32Handle(pipe_end);
   for (;;) {
     absl::StatusOr<IoOutcome> read = ReadOnce(pipe, buffer);

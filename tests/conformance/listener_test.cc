@@ -1,10 +1,14 @@
-// Listener/Client under every start method: a child connects with the right key and talks, with
-// a wrong key and both sides raise AuthenticationError; the default Unix-domain address is
-// private; the handshake refuses oversized messages without reading them.
+// Listener/Client under every start method, over the default family (Unix-domain socket or
+// named pipe) and TCP: a child connects with the right key and talks, with a wrong key and both
+// sides raise AuthenticationError; a TCP connection polls, and ends with EOFError when its peer
+// exits; the default Unix-domain address is private; the handshake refuses oversized messages
+// without reading them.
 #include "core/listener.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "platform/listener.h"
 #include "platform/pipe.h"
@@ -12,9 +16,6 @@
 
 namespace multiproc {
 namespace {
-
-class ListenerConformance : public testing::StartMethodTest {};
-MULTIPROC_FOR_EVERY_START_METHOD(ListenerConformance);
 
 const std::string kKey = "a key only these two processes know";
 
@@ -34,23 +35,6 @@ void CheckConversation(Listener& listener, Process& child) {
   EXPECT_EQ(child.exitcode(), 0);
 }
 
-TEST_P(ListenerConformance, AChildWithTheRightKeyTalksOverTheDefaultFamily) {
-  Listener listener("", kKey);
-  Process child = MakeProcess(ConnectAndGreet, listener.address(), kKey);
-  CheckConversation(listener, child);
-}
-
-TEST_P(ListenerConformance, AChildWithTheRightKeyTalksOverTcp) {
-  if (!platform::AddressFamilySupported(AddressFamily::kTcp)) {
-    GTEST_SKIP() << "TCP Listener/Client are POSIX-only for now";
-  }
-  Listener listener("127.0.0.1:0", kKey);
-  EXPECT_EQ(listener.family(), AddressFamily::kTcp);
-  EXPECT_NE(listener.address(), "127.0.0.1:0") << "the chosen port is reported";
-  Process child = MakeProcess(ConnectAndGreet, listener.address(), kKey);
-  CheckConversation(listener, child);
-}
-
 void ConnectWithKeyAndReport(std::string address, std::string authkey, Connection report) {
   try {
     Connection server = Client(address, authkey);
@@ -60,21 +44,92 @@ void ConnectWithKeyAndReport(std::string address, std::string authkey, Connectio
   }
 }
 
+class ListenerConformance : public testing::StartMethodTest {
+ protected:
+  // A child with a wrong key is refused on both sides, and the listener keeps serving others.
+  void CheckWrongKeyIsRefused(Listener& listener) {
+    auto [report_reader, report_writer] = Pipe(false);
+    Process child = MakeProcess(ConnectWithKeyAndReport, listener.address(),
+                                std::string("a wrong key"), report_writer);
+    child.start();
+    report_writer.close();
+    EXPECT_THROW(listener.accept(), AuthenticationError);
+    EXPECT_EQ(report_reader.recv<std::string>(), "AuthenticationError");
+    child.join(absl::Seconds(20));
+    EXPECT_EQ(child.exitcode(), 0);
+
+    Process good = MakeProcess(ConnectAndGreet, listener.address(), kKey);
+    CheckConversation(listener, good);
+  }
+};
+MULTIPROC_FOR_EVERY_START_METHOD(ListenerConformance);
+
+TEST_P(ListenerConformance, AChildWithTheRightKeyTalksOverTheDefaultFamily) {
+  Listener listener("", kKey);
+  Process child = MakeProcess(ConnectAndGreet, listener.address(), kKey);
+  CheckConversation(listener, child);
+}
+
+TEST_P(ListenerConformance, AChildWithTheRightKeyTalksOverTcp) {
+  Listener listener("127.0.0.1:0", kKey);
+  EXPECT_EQ(listener.family(), AddressFamily::kTcp);
+  EXPECT_NE(listener.address(), "127.0.0.1:0") << "the chosen port is reported";
+  Process child = MakeProcess(ConnectAndGreet, listener.address(), kKey);
+  CheckConversation(listener, child);
+}
+
 TEST_P(ListenerConformance, AWrongKeyRaisesAuthenticationErrorOnBothSides) {
   Listener listener("", kKey);
-  auto [report_reader, report_writer] = Pipe(false);
-  Process child = MakeProcess(ConnectWithKeyAndReport, listener.address(),
-                              std::string("a wrong key"), report_writer);
+  CheckWrongKeyIsRefused(listener);
+}
+
+TEST_P(ListenerConformance, AWrongKeyOverTcpRaisesAuthenticationErrorOnBothSides) {
+  Listener listener("127.0.0.1:0", kKey);
+  CheckWrongKeyIsRefused(listener);
+}
+
+// Says nothing until the parent speaks, answers, and exits (closing its end).
+void AnswerOnce(std::string address, std::string authkey) {
+  Connection parent = Client(address, authkey);
+  parent.send(parent.recv<std::string>() + ", answered");
+}
+
+TEST_P(ListenerConformance, ATcpConnectionPollsAndEndsWithEOFErrorWhenItsPeerExits) {
+  Listener listener("127.0.0.1:0", kKey);
+  Process child = MakeProcess(AnswerOnce, listener.address(), kKey);
   child.start();
-  report_writer.close();
-  EXPECT_THROW(listener.accept(), AuthenticationError);
-  EXPECT_EQ(report_reader.recv<std::string>(), "AuthenticationError");
+  Connection connection = listener.accept();
+  EXPECT_FALSE(connection.poll(absl::Milliseconds(100))) << "the child has sent nothing yet";
+  connection.send(std::string("asked"));
+  EXPECT_TRUE(connection.poll(absl::Seconds(20)));
+  EXPECT_EQ(connection.recv<std::string>(), "asked, answered");
   child.join(absl::Seconds(20));
   EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_TRUE(connection.poll(absl::Seconds(5))) << "the end of the stream is readable";
+  EXPECT_THROW(connection.recv<std::string>(), EOFError);
+}
 
-  // The Listener keeps serving after refusing one client.
-  Process good = MakeProcess(ConnectAndGreet, listener.address(), kKey);
-  CheckConversation(listener, good);
+void GreetThrough(Connection connection) {
+  connection.send(std::string("hello through a connection I was given"));
+}
+
+TEST_P(ListenerConformance, AnAcceptedTcpConnectionTravelsToAChildExceptOnWindows) {
+  Listener listener("127.0.0.1:0", kKey);
+  std::optional<Connection> client;
+  std::thread connecting([&] { client = Client(listener.address(), kKey); });
+  Connection accepted = listener.accept();
+  connecting.join();
+  Process child = MakeProcess(GreetThrough, accepted);
+#ifdef _WIN32
+  // A duplicated socket shares Winsock's state with its original: closing one breaks the other.
+  EXPECT_THROW(child.start(), OSError);
+#else
+  child.start();
+  accepted.close();
+  EXPECT_EQ(client->recv<std::string>(), "hello through a connection I was given");
+  child.join(absl::Seconds(20));
+  EXPECT_EQ(child.exitcode(), 0);
+#endif
 }
 
 TEST(Listener, TheDefaultUnixAddressIsAPrivateSocketRemovedOnClose) {
@@ -106,10 +161,12 @@ TEST(Listener, AnOversizedHandshakeMessageIsRefusedUnread) {
 }
 
 TEST(Listener, AClientWhereNobodyListensIsOSError) {
-  Listener listener;
-  std::string address = listener.address();
-  listener.close();
-  EXPECT_THROW(Client(address, kKey), OSError);
+  for (std::string requested : {"", "127.0.0.1:0"}) {
+    Listener listener(requested);
+    std::string address = listener.address();
+    listener.close();
+    EXPECT_THROW(Client(address, kKey), OSError) << address;
+  }
 }
 
 TEST(Listener, AFamilyThatContradictsTheAddressIsValueError) {
