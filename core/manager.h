@@ -26,8 +26,10 @@
 //   multiproc::SyncManager client("127.0.0.1:50000", std::string("secret"));
 //   client.connect();        // AuthenticationError with a wrong key (and the server refuses it)
 //
-// Each process keeps one persistent connection per manager (manager_client.h). When the server
-// is gone, every proxy call raises EOFError at once.
+// Each process keeps one persistent connection per manager (manager_client.h). A proxy call
+// stays awake for up to 50 µs waiting for its reply, and the server's thread for that client's
+// next request, before sleeping (core/awake_wait.h): waking a sleeping process costs more than
+// the request. When the server is gone, every proxy call raises EOFError at once.
 #ifndef MULTIPROC_CORE_MANAGER_H_
 #define MULTIPROC_CORE_MANAGER_H_
 

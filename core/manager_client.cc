@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/awake_wait.h"
 #include "core/listener.h"
 #include "core/manager_errors.h"
 #include "platform/process.h"
@@ -83,6 +84,7 @@ Reply ManagerClient::Roundtrip(const Request& request) {
   Reply reply;
   try {
     connection.send(request);
+    PollAwakeBriefly(connection);
     reply = connection.recv<Reply>();
   } catch (const EOFError& error) {
     ThrowGone(address_, error);

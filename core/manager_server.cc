@@ -13,6 +13,7 @@
 #endif
 
 #include "absl/strings/str_cat.h"
+#include "core/awake_wait.h"
 #include "core/manager_errors.h"
 #include "core/managers/builtin_referents.h"
 #include "platform/listener.h"
@@ -232,6 +233,7 @@ void Server::Serve(Connection connection, uint64_t client) {
   connection.set_max_message_size(kMaxRequestSize);
   for (;;) {
     try {
+      PollAwakeBriefly(connection);
       Answer answer = Respond(connection.recv_bytes(), client);
       connection.send(answer.reply);
       if (answer.shutdown) {

@@ -10,11 +10,15 @@
 //   std::ostream output(&writer);
 //   writer.Reset(&destination);    // appends to `destination`
 //
-// ThisThreadsStream gives each thread one such stream, for code without an object to keep it in.
+// ThisThreadsStream gives each thread one such stream, for code without an object to keep it in;
+// StreamLease lends it out, or a fresh stream while it is already lent further up the stack.
 #ifndef MULTIPROC_CORE_MEMORY_STREAMS_H_
 #define MULTIPROC_CORE_MEMORY_STREAMS_H_
 
+#include <istream>
+#include <memory>
 #include <new>
+#include <ostream>
 #include <streambuf>
 #include <string>
 
@@ -29,6 +33,7 @@ class MemoryReader : public std::streambuf {
     char* begin = const_cast<char*>(bytes.data());
     setg(begin, begin, begin + bytes.size());
   }
+  size_t consumed() const { return static_cast<size_t>(gptr() - eback()); }
 };
 
 class StringWriter : public std::streambuf {
@@ -60,6 +65,7 @@ template <typename Stream, typename Buffer>
 struct ThisThreadsStream {
   Buffer buffer;
   Stream stream{&buffer};
+  bool lent = false;
 
   static ThisThreadsStream& Get() {
     alignas(ThisThreadsStream) thread_local unsigned char storage[sizeof(ThisThreadsStream)];
@@ -68,6 +74,39 @@ struct ThisThreadsStream {
     return *built;
   }
 };
+
+// The calling thread's stream for as long as this object lives, or, when that stream is already
+// lent (a serializer encoding a nested message while the outer one is being written), a fresh one.
+// The stream starts with its state cleared; the caller points its buffer at the bytes.
+template <typename Stream, typename Buffer>
+class StreamLease {
+ public:
+  StreamLease() : threads_(ThisThreadsStream<Stream, Buffer>::Get()) {
+    if (threads_.lent) {
+      own_ = std::make_unique<ThisThreadsStream<Stream, Buffer>>();
+    } else {
+      threads_.lent = true;
+    }
+    held().stream.clear();
+  }
+  ~StreamLease() {
+    if (own_ == nullptr) threads_.lent = false;
+  }
+  StreamLease(const StreamLease&) = delete;
+  StreamLease& operator=(const StreamLease&) = delete;
+
+  Buffer& buffer() { return held().buffer; }
+  Stream& stream() { return held().stream; }
+
+ private:
+  ThisThreadsStream<Stream, Buffer>& held() { return own_ != nullptr ? *own_ : threads_; }
+
+  ThisThreadsStream<Stream, Buffer>& threads_;
+  std::unique_ptr<ThisThreadsStream<Stream, Buffer>> own_;
+};
+
+using ReadingLease = StreamLease<std::istream, MemoryReader>;
+using WritingLease = StreamLease<std::ostream, StringWriter>;
 
 }  // namespace multiproc::internal
 

@@ -1,8 +1,6 @@
 // Queue items to bytes and back: the same cereal archives as core/serialization.h's Encode and
-// Decode, over streams (memory_streams.h) that each thread builds once and points at the item's
-// buffer. A fresh std::stringstream per item (locale set-up, two allocations, a copy) cost more
-// than the rest of a small item's trip through the queue. Items may not carry OS handles:
-// SerializationError.
+// Decode, over the same per-thread streams (memory_streams.h), writing into a buffer the queue
+// keeps. Items may not carry OS handles: SerializationError.
 //
 //   std::string bytes;
 //   internal::EncodeQueueItem(std::string("hello"), bytes);
@@ -24,13 +22,12 @@ namespace multiproc::internal {
 // Replaces `bytes` with the encoding of `item`.
 template <typename T>
 void EncodeQueueItem(const T& item, std::string& bytes) {
-  auto& [buffer, stream] = ThisThreadsStream<std::ostream, StringWriter>::Get();
+  WritingLease lease;
   bytes.clear();
-  buffer.Reset(&bytes);
-  stream.clear();
+  lease.buffer().Reset(&bytes);
   HandleTable handles;
   {
-    OutputArchive archive(handles, stream);
+    OutputArchive archive(handles, lease.stream());
     archive(item);
   }
   if (handles.size() != 0) {
@@ -43,9 +40,9 @@ void EncodeQueueItem(const T& item, std::string& bytes) {
 // SerializationError when `bytes` do not hold exactly one T.
 template <typename T>
 T DecodeQueueItem(const std::string& bytes) {
-  auto& [buffer, stream] = ThisThreadsStream<std::istream, MemoryReader>::Get();
-  buffer.Reset(bytes);
-  stream.clear();
+  ReadingLease lease;
+  lease.buffer().Reset(bytes);
+  std::istream& stream = lease.stream();
   HandleTable no_handles;
   T item{};
   try {

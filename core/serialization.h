@@ -31,9 +31,10 @@
 #include <cereal/types/vector.hpp>
 #include <concepts>
 #include <cstdint>
+#include <istream>
 #include <limits>
 #include <new>
-#include <sstream>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -42,6 +43,7 @@
 #include "core/bounded_loads.h"
 #include "core/errors.h"
 #include "core/handle_table.h"
+#include "core/memory_streams.h"
 #include "core/shared_heap.h"
 #include "platform/handle.h"
 #include "platform/shared_memory.h"
@@ -79,19 +81,23 @@ class InputArchive : public cereal::PortableBinaryInputArchive, public Remaining
 // Serializes `values` in order; their handles are added to `handles`.
 template <typename... T>
 std::string Encode(HandleTable& handles, const T&... values) {
-  std::ostringstream stream(std::ios::binary);
+  std::string bytes;
+  WritingLease lease;
+  lease.buffer().Reset(&bytes);
   {
-    OutputArchive archive(handles, stream);
+    OutputArchive archive(handles, lease.stream());
     archive(values...);
   }
-  return std::move(stream).str();
+  return bytes;
 }
 
 // Deserializes `bytes` into `values`, taking handles from `handles`. Throws SerializationError
 // when the bytes do not hold values of these types (truncated, corrupt or a type mismatch).
 template <typename... T>
 void Decode(const std::string& bytes, HandleTable& handles, T&... values) {
-  std::istringstream stream(bytes, std::ios::binary);
+  ReadingLease lease;
+  lease.buffer().Reset(bytes);
+  std::istream& stream = lease.stream();
   try {
     InputArchive archive(handles, stream);
     archive(values...);
@@ -106,9 +112,9 @@ void Decode(const std::string& bytes, HandleTable& handles, T&... values) {
         absl::StrCat("cannot decode ", bytes.size(),
                      " bytes: a size prefix asks for more memory than there is"));
   }
-  if (stream.peek() != std::istringstream::traits_type::eof()) {
+  if (stream.peek() != std::istream::traits_type::eof()) {
     throw SerializationError(
-        absl::StrCat("decoded ", static_cast<long long>(stream.tellg()), " of ", bytes.size(),
+        absl::StrCat("decoded ", lease.buffer().consumed(), " of ", bytes.size(),
                      " bytes: the message holds more than the expected types"));
   }
 }
@@ -137,12 +143,14 @@ struct ArgumentLoader<T> {
 // time through ArgumentLoader. Errors as Decode.
 template <typename... T>
 std::tuple<T...> DecodeArguments(const std::string& bytes, HandleTable& handles) {
-  std::istringstream stream(bytes, std::ios::binary);
+  ReadingLease lease;
+  lease.buffer().Reset(bytes);
+  std::istream& stream = lease.stream();
   try {
     InputArchive archive(handles, stream);
     // Braced initialization evaluates the loaders left to right, the order Encode wrote.
     std::tuple<T...> values{ArgumentLoader<T>::Load(archive)...};
-    if (stream.peek() != std::istringstream::traits_type::eof()) {
+    if (stream.peek() != std::istream::traits_type::eof()) {
       throw SerializationError("the arguments hold more bytes than the target's parameters");
     }
     return values;

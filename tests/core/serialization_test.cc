@@ -32,6 +32,40 @@ TEST(Serialization, StandardTypesRoundTrip) {
   EXPECT_EQ(handles.size(), 0u);
 }
 
+// Carries its text as a nested message: its save and load run Encode and Decode while the outer
+// Encode or Decode is still using this thread's stream.
+struct NestedMessage {
+  std::string text;
+
+  template <typename Archive>
+  void save(Archive& archive) const {
+    HandleTable no_handles;
+    archive(Encode(no_handles, text, 7));
+  }
+  template <typename Archive>
+  void load(Archive& archive) {
+    std::string bytes;
+    archive(bytes);
+    HandleTable no_handles;
+    int seven = 0;
+    Decode(bytes, no_handles, text, seven);
+    if (seven != 7) throw SerializationError("the nested message lost its second value");
+  }
+};
+
+TEST(Serialization, MessagesNestedInsideAValueRoundTrip) {
+  HandleTable handles;
+  NestedMessage nested{"inside"};
+  std::string bytes = Encode(handles, std::string("before"), nested, std::string("after"));
+  std::string before;
+  NestedMessage nested_back;
+  std::string after;
+  Decode(bytes, handles, before, nested_back, after);
+  EXPECT_EQ(before, "before");
+  EXPECT_EQ(nested_back.text, "inside");
+  EXPECT_EQ(after, "after");
+}
+
 TEST(Serialization, TruncatedBytesAreASerializationError) {
   HandleTable handles;
   std::string bytes = Encode(handles, std::string(100, 'x'));
