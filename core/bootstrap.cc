@@ -92,8 +92,9 @@ absl::StatusOr<ReceivedBootstrap> ReadBootstrap(platform::NativeHandle pipe) {
     return DataLoss(
         absl::StrCat(length, " bytes announced, more than the ", kMaxBootstrapBytes, " allowed"));
   }
-  std::string body(length, '\0');
-  if (!platform::ReadExact(pipe, {reinterpret_cast<std::byte*>(body.data()), body.size()}).ok()) {
+  // Grown as the bytes arrive: a lying length costs no more memory than the bytes sent.
+  std::string body;
+  if (!platform::ReadAppending(pipe, length, body).ok()) {
     return DataLoss(absl::StrCat("truncated: fewer than the ", length, " bytes announced"));
   }
   ReceivedBootstrap received;
