@@ -84,12 +84,11 @@ PoolEngine::~PoolEngine() {
 void PoolEngine::StartWorkerLocked() {
   absl::StatusOr<platform::PipePair> channel = platform::CreateDuplexPipe();
   ThrowIfError(channel.status(), "creating a pool worker's channel");
-  auto worker = std::make_unique<Worker>(make_worker_(std::move(channel->second)));
+  auto worker =
+      std::make_unique<Worker>(make_worker_(std::move(channel->second)), std::move(channel->first));
   worker->process.set_daemon(true);
   worker->process.set_name(absl::StrCat("PoolWorker-", worker->process.name()));
   worker->process.start();
-  worker->channel = std::move(channel->first);
-  worker->replies.emplace(worker->channel.get());
   worker->pid = worker->process.pid().value_or(0);
   worker->last_reply = absl::Now();
   workers_.push_back(std::move(worker));
@@ -394,20 +393,20 @@ void PoolEngine::ReadRepliesWaiting(Worker& worker) {
   // WaitForAny over every worker (bounded, so the other workers get their turn). Replies already
   // read ahead must all be taken here: WaitForAny cannot see them.
   for (int reads = 0; ReadReply(worker);) {
-    if (worker.replies->HasBufferedMessage()) continue;
+    if (worker.replies.HasBufferedMessage()) continue;
     if (++reads == 32 || !ReplyWaiting(worker)) return;
   }
 }
 
 bool PoolEngine::ReplyWaiting(Worker& worker) {
-  if (worker.replies->HasBufferedMessage()) return true;
+  if (worker.replies.HasBufferedMessage()) return true;
   absl::StatusOr<bool> readable =
       platform::WaitReadable(worker.channel.get(), absl::ZeroDuration());
   return readable.ok() && *readable;
 }
 
 bool PoolEngine::ReadReply(Worker& worker) {
-  absl::StatusOr<platform::HandleMessage> message = worker.replies->Receive();
+  absl::StatusOr<platform::HandleMessage> message = worker.replies.Receive();
   if (!message.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     worker.channel_closed = true;  // a dead worker; its sentinel tells the rest

@@ -91,11 +91,12 @@ class PoolEngine {
     size_t unanswered = 0;
   };
   struct Worker {
-    explicit Worker(Process started) : process(std::move(started)) {}
+    Worker(Process unstarted, platform::OwnedHandle own_end)
+        : process(std::move(unstarted)), channel(std::move(own_end)), replies(channel.get()) {}
     Process process;
     platform::OwnedHandle channel;
     // Replies are read ahead (the handler is the only reader): many small replies per read.
-    std::optional<platform::HandleMessageReceiver> replies;
+    platform::HandleMessageReceiver replies;
     ProcessId pid = 0;
     bool ready = false;           // the initializer succeeded
     bool channel_closed = false;  // end of stream seen: stop watching the channel
