@@ -169,6 +169,11 @@ TEST(Listener, AClientWhereNobodyListensIsOSError) {
   }
 }
 
+TEST(Listener, ATcpPortSomeoneListensOnIsOSError) {
+  Listener first("127.0.0.1:0", kKey);
+  EXPECT_THROW(Listener(first.address(), kKey), OSError) << first.address();
+}
+
 TEST(Listener, AFamilyThatContradictsTheAddressIsValueError) {
   EXPECT_THROW(Listener("127.0.0.1:0", kKey, AddressFamily::kUnix), ValueError);
 }
