@@ -6,11 +6,13 @@
 //   (b) a Lock holder killed: the next acquirer gets the lock, owner_died(), within 1 s;
 //   (c) a Queue producer killed mid-put: the queue stays usable within 1 s and no item arrives
 //       twice or out of order;
+//   (d) a manager server killed: every proxy call fails with EOFError within 1 s, including a
+//       call that was blocked in the server when it died;
 //   (e) a parent killed: its daemon children and its pool's workers are gone within 1 s.
-// (d), a manager server killed, lives in manager_crash_test.cc.
 #include <cstdint>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -158,6 +160,43 @@ void ParentWithDaemonAndPool(Queue<std::vector<int64_t>> pids, std::string metho
   reported.push_back(*daemon.pid());
   pids.put(reported);
   absl::SleepFor(absl::Seconds(60));
+}
+
+// True if `call` raises EOFError, as a proxy call to a dead server must.
+template <typename Call>
+bool FailsWithEOFError(Call call) {
+  try {
+    call();
+  } catch (const EOFError&) {
+    return true;
+  } catch (const Error&) {
+  }
+  return false;
+}
+
+TEST_P(CrashMatrix, AKilledManagerServerMakesEveryProxyCallFailPromptly) {
+  int survived = 0;
+  for (int i = 0; i < kRepetitions; ++i) {
+    SyncManager manager("", std::nullopt, GetParam());
+    manager.start();
+    auto list = manager.list<int>({i});
+    auto queue = manager.Queue<int>();
+    auto lock = manager.Lock();
+    lock.acquire();
+    bool blocked_call_failed = false;
+    std::thread blocked([&] { blocked_call_failed = FailsWithEOFError([&] { queue.get(); }); });
+    absl::SleepFor(absl::Milliseconds(20));  // the get is waiting in the server
+    manager.process()->kill();
+    absl::Time killed = absl::Now();
+    bool calls_failed = FailsWithEOFError([&] { list.append(1); }) &&
+                        FailsWithEOFError([&] { (void)list.snapshot(); }) &&
+                        FailsWithEOFError([&] { lock.release(); });
+    blocked.join();
+    bool prompt = absl::Now() - killed < kPromptly;
+    if (calls_failed && blocked_call_failed && prompt) ++survived;
+    manager.process()->join();
+  }
+  Report(survived);
 }
 
 TEST_P(CrashMatrix, AKilledParentTakesItsDaemonChildrenAndPoolWorkersWithIt) {
