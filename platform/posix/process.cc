@@ -86,9 +86,9 @@ ExitStatus DecodeWaitStatus(int status) {
 }
 
 absl::StatusOr<ChildProcess> WatchChild(pid_t pid) {
+  // pidfd_open sets close-on-exec itself.
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) return absl::ErrnoToStatus(errno, "pidfd_open");
-  ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
   return ChildProcess(pid, OwnedHandle(pidfd));
 }
 
