@@ -154,12 +154,15 @@ windows_cell() {
   local build=$BUILD_ROOT/windows-wine started=$SECONDS status=0
   echo "=== cell windows-wine"
   rm -f "$build/junit.xml"
-  # The remote manager test between Linux and Windows programs needs a Linux peer: the
-  # linux-release cell's, built here if that cell did not run.
+  # The remote manager test between Linux and Windows programs needs a Linux peer of the same
+  # sources: the linux-release build's, brought up to date here (configured if that cell did not
+  # run). If it cannot be built, the cell fails rather than skipping the test.
   local linux_build=$BUILD_ROOT/linux-release
-  if [ ! -x "$linux_build/tests/remote_manager_peer" ]; then
-    cmake -S "$ROOT" -B "$linux_build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-      cmake --build "$linux_build" -j"$JOBS" --target remote_manager_peer >/dev/null
+  if ! { [ -f "$linux_build/build.ninja" ] ||
+         cmake -S "$ROOT" -B "$linux_build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null; } ||
+     ! cmake --build "$linux_build" -j"$JOBS" --target remote_manager_peer >/dev/null; then
+    echo "windows-wine: cannot build the Linux remote_manager_peer"
+    status=1
   fi
   MULTIPROC_LINUX_PEER=$linux_build/tests/remote_manager_peer JOBS=$JOBS \
     "$ROOT/ci/windows/run-tests.sh" "$build" --output-junit junit.xml || status=$?

@@ -20,9 +20,9 @@ namespace multiproc::internal {
 
 inline constexpr absl::Duration kAwakeWait = absl::Microseconds(50);
 
-// Returns once `connection` has a message (or its end) to read, or after `budget`.
-inline void PollAwakeBriefly(Connection& connection, absl::Duration budget = kAwakeWait) {
-  const absl::Time give_up = absl::Now() + budget;
+// Returns once `connection` has a message (or its end) to read, or after kAwakeWait.
+inline void PollAwakeBriefly(Connection& connection) {
+  const absl::Time give_up = absl::Now() + kAwakeWait;
   while (!connection.poll(absl::ZeroDuration()) && absl::Now() < give_up) {
     std::this_thread::yield();
   }

@@ -10,7 +10,6 @@ shift
 JOBS=${JOBS:-$(nproc)}
 PREFIX=$("$HERE/build-deps.sh" "${WINDEPS_CACHE:-$HOME/.cache/multiproc-windeps}" | tail -1)
 source "$HERE/wine-env.sh"
-# MULTIPROC_LINUX_PEER: a Linux build's remote_manager_peer, for the cross-system manager test.
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PREFIX/toolchain.cmake" \
   -DWINDEPS_PREFIX="$PREFIX" -DCMAKE_BUILD_TYPE=Release \
   -DMULTIPROC_LINUX_PEER="${MULTIPROC_LINUX_PEER:-}" >/dev/null

@@ -29,7 +29,6 @@ absl::StatusCode CodeFor(DWORD error) {
     case ERROR_INVALID_PARAMETER:
     case ERROR_BAD_EXE_FORMAT:
     case ERROR_INVALID_NAME:
-    case WSAEADDRNOTAVAIL:
       return absl::StatusCode::kInvalidArgument;
     case ERROR_NOT_ENOUGH_MEMORY:
     case ERROR_OUTOFMEMORY:

@@ -173,8 +173,9 @@ absl::StatusOr<PipePair> CreateDuplexPipe() {
 }
 
 absl::StatusOr<PipePair> CreateSimplexPipe() {
-  // The server end (`first`) reads, the client end (`second`) writes.
-  return CreateConnectedPipe(PIPE_ACCESS_INBOUND, GENERIC_WRITE);
+  // The server end (`first`) reads, the client end (`second`) writes. FILE_READ_ATTRIBUTES lets
+  // GetNamedPipeInfo identify the writing end as a pipe (windows::IsSocket) in one call.
+  return CreateConnectedPipe(PIPE_ACCESS_INBOUND, GENERIC_WRITE | FILE_READ_ATTRIBUTES);
 }
 
 absl::Status WriteAll(NativeHandle pipe_end, absl::Span<const std::byte> bytes) {

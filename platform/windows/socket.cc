@@ -2,10 +2,13 @@
 // cleaned up (its state ends with the process).
 #include "platform/windows/socket.h"
 
-// winsock2.h before windows.h, which would otherwise pull in the old winsock.h.
-#include <windows.h>
+// winsock2.h before windows.h, which would otherwise pull in the old winsock.h (the build's
+// WIN32_LEAN_AND_MEAN also prevents that, but this file must not depend on it).
+// clang-format off
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <windows.h>
+// clang-format on
 
 #include <algorithm>
 #include <climits>
@@ -24,12 +27,18 @@ SOCKET SocketOf(NativeHandle handle) { return static_cast<SOCKET>(handle); }
 
 NativeHandle HandleOf(SOCKET socket) { return static_cast<NativeHandle>(socket); }
 
-bool StartWinsock() {
-  static const bool started = [] {
+// WSAStartup's result, 0 once Winsock is ready; its error is returned, not left for
+// WSAGetLastError, which may not be called before a successful WSAStartup.
+int StartWinsock() {
+  static const int failure = [] {
     WSADATA data;
-    return WSAStartup(MAKEWORD(2, 2), &data) == 0;
+    return WSAStartup(MAKEWORD(2, 2), &data);
   }();
-  return started;
+  return failure;
+}
+
+absl::Status WinsockUnavailable() {
+  return Win32ErrorStatus("WSAStartup", static_cast<DWORD>(StartWinsock()));
 }
 
 absl::Status SocketErrorStatus(absl::string_view failed_call) {
@@ -46,7 +55,7 @@ int ChunkLength(size_t remaining) { return static_cast<int>(std::min<size_t>(rem
 
 // Not inheritable from birth: a child gets only the handles its launch lists.
 absl::StatusOr<OwnedHandle> NewTcpSocket() {
-  if (!StartWinsock()) return SocketErrorStatus("WSAStartup");
+  if (StartWinsock() != 0) return WinsockUnavailable();
   SOCKET created = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                               WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (created == INVALID_SOCKET) return SocketErrorStatus("WSASocketW");
@@ -63,7 +72,7 @@ void DisableNagle(const OwnedHandle& socket) {
 absl::StatusOr<sockaddr_in> TcpAddress(const std::string& address) {
   absl::StatusOr<HostPort> parsed = ParseHostPort(address);
   if (!parsed.ok()) return parsed.status();
-  if (!StartWinsock()) return SocketErrorStatus("WSAStartup");
+  if (StartWinsock() != 0) return WinsockUnavailable();
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
@@ -97,7 +106,7 @@ bool IsSocket(NativeHandle handle) {
   HANDLE object = ToWin32Handle(handle);
   // Pipe ends, the common case, answer in one call; sockets are FILE_TYPE_PIPE too.
   if (GetNamedPipeInfo(object, nullptr, nullptr, nullptr, nullptr)) return false;
-  if (GetFileType(object) != FILE_TYPE_PIPE || !StartWinsock()) return false;
+  if (GetFileType(object) != FILE_TYPE_PIPE || StartWinsock() != 0) return false;
   int type = 0;
   int length = sizeof(type);
   return getsockopt(SocketOf(handle), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type),
@@ -110,10 +119,9 @@ absl::StatusOr<OwnedHandle> ListenTcp(const std::string& address, int backlog,
   if (!target.ok()) return target.status();
   absl::StatusOr<OwnedHandle> socket = NewTcpSocket();
   if (!socket.ok()) return socket.status();
-  // Windows' SO_REUSEADDR would let another socket steal the port; this forbids sharing it.
-  BOOL on = TRUE;
-  setsockopt(SocketOf(socket->get()), SOL_SOCKET, SO_EXCLUSIVEADDRUSE,
-             reinterpret_cast<const char*>(&on), sizeof(on));
+  // No SO_REUSEADDR (on Windows it would let another socket take the port over) and no
+  // SO_EXCLUSIVEADDRUSE (it refuses a port whose old connections linger in TIME_WAIT, as a killed
+  // server's do): the default, as CPython's Listener on Windows.
   if (bind(SocketOf(socket->get()), reinterpret_cast<const sockaddr*>(&*target), sizeof(*target)) !=
           0 ||
       listen(SocketOf(socket->get()), backlog) != 0) {

@@ -20,7 +20,7 @@ namespace multiproc::platform::windows {
 bool IsSocket(NativeHandle handle);
 
 // A non-inheritable listening socket at "host:port" (port 0: any free one); `bound_address` is
-// set to the "host:port" it got. SO_EXCLUSIVEADDRUSE: no other socket may bind the same port.
+// set to the "host:port" it got.
 absl::StatusOr<OwnedHandle> ListenTcp(const std::string& address, int backlog,
                                       std::string& bound_address);
 

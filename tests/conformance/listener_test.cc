@@ -5,6 +5,7 @@
 // without reading them.
 #include "core/listener.h"
 
+#include <exception>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -116,9 +117,17 @@ void GreetThrough(Connection connection) {
 TEST_P(ListenerConformance, AnAcceptedTcpConnectionTravelsToAChildExceptOnWindows) {
   Listener listener("127.0.0.1:0", kKey);
   std::optional<Connection> client;
-  std::thread connecting([&] { client = Client(listener.address(), kKey); });
+  std::exception_ptr connect_error;
+  std::thread connecting([&] {
+    try {
+      client = Client(listener.address(), kKey);
+    } catch (...) {
+      connect_error = std::current_exception();
+    }
+  });
   Connection accepted = listener.accept();
   connecting.join();
+  if (connect_error) std::rethrow_exception(connect_error);
   Process child = MakeProcess(GreetThrough, accepted);
 #ifdef _WIN32
   // A duplicated socket shares Winsock's state with its original: closing one breaks the other.
