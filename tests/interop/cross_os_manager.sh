@@ -31,7 +31,7 @@ converse() {
   server=$!
   local address=""
   for _ in $(seq 200); do  # up to 20 s: Wine may start slowly
-    address=$(head -n 1 "$WORK/address" | tr -d '\r')
+    address=$(head -n 1 "$WORK/address" 2>/dev/null | tr -d '\r')  # may not exist yet
     [ -n "$address" ] && break
     kill -0 "$server" 2>/dev/null || break
     sleep 0.1
