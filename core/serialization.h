@@ -78,16 +78,22 @@ class InputArchive : public cereal::PortableBinaryInputArchive, public Remaining
   std::istream& stream_;
 };
 
+// Replaces `bytes` with the serialization of `values`, in order; their handles are added to
+// `handles`. For callers that reuse one buffer per message.
+template <typename... T>
+void EncodeInto(std::string& bytes, HandleTable& handles, const T&... values) {
+  WritingLease lease;
+  bytes.clear();
+  lease.buffer().Reset(&bytes);
+  OutputArchive archive(handles, lease.stream());
+  archive(values...);
+}
+
 // Serializes `values` in order; their handles are added to `handles`.
 template <typename... T>
 std::string Encode(HandleTable& handles, const T&... values) {
   std::string bytes;
-  WritingLease lease;
-  lease.buffer().Reset(&bytes);
-  {
-    OutputArchive archive(handles, lease.stream());
-    archive(values...);
-  }
+  EncodeInto(bytes, handles, values...);
   return bytes;
 }
 
