@@ -3,6 +3,7 @@
 #include <atomic>
 #include <iostream>
 
+#include "core/memory_streams.h"
 #include "core/shared_heap.h"
 #include "core/spawner.h"
 
@@ -31,6 +32,7 @@ class ForkSpawner : public Spawner {
     }
     WarnIfMultithreaded();
     FlushStandardStreams();  // or the child would print the parent's buffered output again
+    PrepareReadingStream();
     absl::StatusOr<platform::ChildProcess> child = platform::ForkAndRun(
         [&request]() -> int {
           ForgetCurrentChunkAfterFork();

@@ -116,6 +116,9 @@ std::string EncodeForkRequest(const ForkRequest& request) {
   return Encode(no_handles, request);
 }
 
-void RunForkserver(platform::NativeHandle channel) { Forkserver(channel).Run(); }
+void RunForkserver(platform::NativeHandle channel) {
+  platform::ForgetBindSymbolsAtLoad();  // the children's own launches load as usual
+  Forkserver(channel).Run();
+}
 
 }  // namespace multiproc::internal

@@ -98,8 +98,13 @@ class ForkserverSpawner : public Spawner {
     }
     absl::StatusOr<platform::PipePair> channel = platform::CreateDuplexPipe();
     if (!channel.ok()) return channel.status();
+    platform::LaunchSpec spec;
+    spec.kill_when_parent_dies = true;
+    // Every child the server forks calls library functions the server itself never called;
+    // bound at the server's load, they are bound in every child already.
+    spec.bind_symbols_at_load = true;
     absl::StatusOr<platform::ChildProcess> server =
-        RelaunchSelf(kForkserverMarker, channel->second.get(), {}, /*kill_when_parent_dies=*/true);
+        RelaunchSelf(kForkserverMarker, channel->second.get(), std::move(spec));
     if (!server.ok()) return server.status();
     server_ = std::move(*server);
     channel_ = std::move(channel->first);

@@ -34,6 +34,10 @@ class MemoryReader : public std::streambuf {
     setg(begin, begin, begin + bytes.size());
   }
   size_t consumed() const { return static_cast<size_t>(gptr() - eback()); }
+  // Whether every byte has been read. Asked of the buffer, not the stream: istream::peek is a
+  // library call a fork child would be the first to make, and its lazy binding would fault in
+  // the symbol tables of every loaded library (see ForkSpawner).
+  bool exhausted() const { return gptr() == egptr(); }
 };
 
 class StringWriter : public std::streambuf {
@@ -107,6 +111,11 @@ class StreamLease {
 
 using ReadingLease = StreamLease<std::istream, MemoryReader>;
 using WritingLease = StreamLease<std::ostream, StringWriter>;
+
+// Builds the calling thread's reading stream if it is not built yet. Called before fork: the
+// child decodes its payload on that thread, and building the stream there (a locale, the stream
+// state) would make it fault in and copy pages a fork from a ready parent does not touch.
+inline void PrepareReadingStream() { ThisThreadsStream<std::istream, MemoryReader>::Get(); }
 
 }  // namespace multiproc::internal
 

@@ -118,7 +118,7 @@ void Decode(const std::string& bytes, HandleTable& handles, T&... values) {
         absl::StrCat("cannot decode ", bytes.size(),
                      " bytes: a size prefix asks for more memory than there is"));
   }
-  if (stream.peek() != std::istream::traits_type::eof()) {
+  if (!lease.buffer().exhausted()) {
     throw SerializationError(
         absl::StrCat("decoded ", lease.buffer().consumed(), " of ", bytes.size(),
                      " bytes: the message holds more than the expected types"));
@@ -156,7 +156,7 @@ std::tuple<T...> DecodeArguments(const std::string& bytes, HandleTable& handles)
     InputArchive archive(handles, stream);
     // Braced initialization evaluates the loaders left to right, the order Encode wrote.
     std::tuple<T...> values{ArgumentLoader<T>::Load(archive)...};
-    if (stream.peek() != std::istream::traits_type::eof()) {
+    if (!lease.buffer().exhausted()) {
       throw SerializationError("the arguments hold more bytes than the target's parameters");
     }
     return values;

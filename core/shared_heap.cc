@@ -1,5 +1,6 @@
 #include "core/shared_heap.h"
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -25,8 +26,17 @@ struct Heap {
   std::map<std::array<uint8_t, 16>, std::weak_ptr<HeapChunk>> mapped;
 };
 
+// Set by the first TheHeap(), so that a fork child can tell the heap was never used without
+// building it (a child that only forgets has no use for a heap of its own).
+std::atomic<Heap*> built_heap{nullptr};
+
 Heap& TheHeap() {
-  static Heap* heap = new Heap();  // never destroyed: blocks may outlive static destruction
+  // Never destroyed: blocks may outlive static destruction.
+  static Heap* heap = [] {
+    Heap* built = new Heap();
+    built_heap.store(built, std::memory_order_release);
+    return built;
+  }();
   return *heap;
 }
 
@@ -79,7 +89,9 @@ SharedBlock SharedBlock::Allocate(size_t size, size_t alignment) {
 }
 
 void ForgetCurrentChunkAfterFork() {
-  Heap& heap = TheHeap();
+  Heap* built = built_heap.load(std::memory_order_acquire);
+  if (built == nullptr) return;
+  Heap& heap = *built;
   // No lock: the forking thread is the only thread, and if another thread held the mutex at
   // fork time it would never be released in this child.
   new (&heap.mutex) std::mutex();

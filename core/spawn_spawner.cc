@@ -15,8 +15,11 @@ class SpawnSpawner : public Spawner {
     }
     absl::StatusOr<platform::PipePair> bootstrap = platform::CreateSimplexPipe();
     if (!bootstrap.ok()) return bootstrap.status();
-    absl::StatusOr<platform::ChildProcess> child = RelaunchSelf(
-        kSpawnChildMarker, bootstrap->first.get(), request.handles.values(), request.daemon);
+    platform::LaunchSpec spec;
+    spec.handles_to_pass = request.handles.values();
+    spec.kill_when_parent_dies = request.daemon;
+    absl::StatusOr<platform::ChildProcess> child =
+        RelaunchSelf(kSpawnChildMarker, bootstrap->first.get(), std::move(spec));
     if (!child.ok()) return child.status();
     bootstrap->first.reset();  // the child's copy is the only reader now
 

@@ -27,17 +27,14 @@ std::unique_ptr<StartedChild> WatchDirectChild(platform::ChildProcess child) {
   return std::make_unique<DirectChild>(std::move(child));
 }
 
-absl::StatusOr<platform::ChildProcess> RelaunchSelf(
-    const char* marker, platform::NativeHandle channel,
-    std::vector<platform::NativeHandle> extra_handles, bool kill_when_parent_dies) {
+absl::StatusOr<platform::ChildProcess> RelaunchSelf(const char* marker,
+                                                    platform::NativeHandle channel,
+                                                    platform::LaunchSpec spec) {
   absl::StatusOr<std::string> program = platform::CurrentExecutablePath();
   if (!program.ok()) return program.status();
-  platform::LaunchSpec spec;
   spec.executable = *program;
   spec.arguments = {marker, absl::StrCat(channel)};
-  spec.handles_to_pass = std::move(extra_handles);
   spec.handles_to_pass.push_back(channel);
-  spec.kill_when_parent_dies = kill_when_parent_dies;
   return platform::Launch(spec);
 }
 

@@ -54,11 +54,12 @@ Spawner& SpawnerFor(StartMethod method);
 // A child this process can wait for directly (fork and spawn children).
 std::unique_ptr<StartedChild> WatchDirectChild(platform::ChildProcess child);
 
-// Runs this program again as `program marker <channel value>`, passing it `channel` and
-// `extra_handles` and nothing else (how spawn children and the forkserver begin).
-absl::StatusOr<platform::ChildProcess> RelaunchSelf(
-    const char* marker, platform::NativeHandle channel,
-    std::vector<platform::NativeHandle> extra_handles, bool kill_when_parent_dies);
+// Runs this program again as `program marker <channel value>`, passing it `channel` and the
+// handles `spec` lists and nothing else, with `spec`'s other settings (how spawn children and
+// the forkserver begin). `spec`'s executable and arguments are ignored.
+absl::StatusOr<platform::ChildProcess> RelaunchSelf(const char* marker,
+                                                    platform::NativeHandle channel,
+                                                    platform::LaunchSpec spec);
 
 // Rejects requests whose target can only run under fork.
 absl::Status RequireTravellingTarget(const ChildRequest& request, StartMethod method);

@@ -42,7 +42,18 @@ struct LaunchSpec {
   // The child is killed when this process dies, however it dies (Linux PR_SET_PDEATHSIG checked
   // against a parent that already died; Windows a KILL_ON_JOB_CLOSE job held by this process).
   bool kill_when_parent_dies = false;
+  // Resolve every symbol from shared libraries when the child loads rather than at its first
+  // call, so that processes the child forks inherit them resolved: a forked process that makes
+  // a call first resolves it itself, reading symbol tables it has not touched yet, which costs it
+  // more than the rest of its start. POSIX: LD_BIND_NOW, unless the environment sets it already;
+  // the child calls ForgetBindSymbolsAtLoad to keep it from its own children. Windows binds
+  // imports at load anyway.
+  bool bind_symbols_at_load = false;
 };
+
+// In a child launched with bind_symbols_at_load: removes the request from the environment, so
+// the programs this process launches load as they would have.
+void ForgetBindSymbolsAtLoad();
 
 // How a child ended: `signal` is non-zero when it was killed by a signal (POSIX) or by
 // ChildProcess::Terminate/Kill (Windows, where the exit code carries the signal number).

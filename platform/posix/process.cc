@@ -7,24 +7,28 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 // Boost.Process offers vfork only when the feature macros predate POSIX.1-2008 (which dropped
 // vfork from the standard); glibc still provides it, and Linux's posix_spawn uses it too.
 #define BOOST_POSIX_HAS_VFORK 1
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/posix.hpp>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "platform/sanitizers.h"
@@ -41,11 +45,19 @@ namespace {
 // Exit code of a child whose parent died before the child could arm PR_SET_PDEATHSIG.
 constexpr int kParentAlreadyGone = 125;
 
+// _exit reached through a pointer bound when the program loads. A fork child that called it
+// through the PLT would be the first caller, and its lazy binding walks the symbol tables of
+// every loaded library, pages the child has not touched yet: a dozen page faults, about a
+// quarter of what a fork child costs beyond fork itself. Sanitizers still see the call, as
+// their _exit is the one bound.
+void (*volatile const exit_bound_at_load)(int) = ::_exit;
+
 // Async-signal-safe: runs in a forked child. The parent may have died between fork and prctl;
-// then nobody would send the signal, so the child checks and leaves at once.
+// then nobody would send the signal, so the child checks and leaves at once. Raw system calls,
+// for the reason exit_bound_at_load gives: syscall() is bound already, as the parent calls it.
 void DieWithParent(pid_t parent) {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(kParentAlreadyGone);
+  ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  if (::syscall(SYS_getppid) != parent) exit_bound_at_load(kParentAlreadyGone);
 }
 
 // Runs in the forked child just before exec, so it makes only async-signal-safe calls.
@@ -96,13 +108,17 @@ absl::StatusOr<ChildProcess> WatchChild(pid_t pid) {
 
 namespace {
 
-template <typename... ForkChoice>
-absl::StatusOr<ChildProcess> LaunchThroughBoost(const LaunchSpec& spec,
-                                                const ForkChoice&... fork_choice) {
+// The glibc loader binds every symbol at load when this is set to anything non-empty. The value
+// marks the request as multiproc's, so that only that one is taken back out.
+constexpr char kBindNowVariable[] = "LD_BIND_NOW";
+constexpr char kBindNowRequest[] = "multiproc";
+
+template <typename... Extra>
+absl::StatusOr<ChildProcess> LaunchThroughBoost(const LaunchSpec& spec, Extra&&... extra) {
   std::error_code error;
-  boost::process::child child(boost::process::exe = spec.executable,
-                              boost::process::args = spec.arguments,
-                              PassListedHandlesOnly(spec, ::getpid()), fork_choice..., error);
+  boost::process::child child(
+      boost::process::exe = spec.executable, boost::process::args = spec.arguments,
+      PassListedHandlesOnly(spec, ::getpid()), std::forward<Extra>(extra)..., error);
   if (error) {
     return absl::ErrnoToStatus(error.value(), absl::StrCat("launching ", spec.executable));
   }
@@ -112,18 +128,34 @@ absl::StatusOr<ChildProcess> LaunchThroughBoost(const LaunchSpec& spec,
   return WatchChild(pid);
 }
 
+// vfork: the parent's page tables are not copied only to be thrown away by exec (a fork of a
+// large parent cost as much as the rest of the launch). PassListedHandlesOnly only makes system
+// calls, which is what a vforked child may do. ThreadSanitizer turns vfork into fork, and then
+// the exec error Boost's vforked child writes into the parent's memory never reaches it: there,
+// a plain fork with Boost's error pipe.
+template <typename... Extra>
+absl::StatusOr<ChildProcess> LaunchChoosingFork(const LaunchSpec& spec, Extra&&... extra) {
+  if constexpr (kThreadSanitizer) {
+    return LaunchThroughBoost(spec, std::forward<Extra>(extra)...);
+  } else {
+    return LaunchThroughBoost(spec, boost::process::posix::use_vfork,
+                              std::forward<Extra>(extra)...);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
-  // vfork: the parent's page tables are not copied only to be thrown away by exec (a fork of a
-  // large parent cost as much as the rest of the launch). PassListedHandlesOnly only makes
-  // system calls, which is what a vforked child may do. ThreadSanitizer turns vfork into fork,
-  // and then the exec error Boost's vforked child writes into the parent's memory never reaches
-  // it: there, a plain fork with Boost's error pipe.
-  if constexpr (kThreadSanitizer) {
-    return LaunchThroughBoost(spec);
-  } else {
-    return LaunchThroughBoost(spec, boost::process::posix::use_vfork);
+  if (spec.bind_symbols_at_load && std::getenv(kBindNowVariable) == nullptr) {
+    return LaunchChoosingFork(spec, boost::process::env[kBindNowVariable] = kBindNowRequest);
+  }
+  return LaunchChoosingFork(spec);
+}
+
+void ForgetBindSymbolsAtLoad() {
+  const char* request = std::getenv(kBindNowVariable);
+  if (request != nullptr && std::strcmp(request, kBindNowRequest) == 0) {
+    ::unsetenv(kBindNowVariable);
   }
 }
 
@@ -134,7 +166,8 @@ absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
     if (kill_when_parent_dies) DieWithParent(parent);
-    ::_exit(child_main());
+    exit_bound_at_load(child_main());
+    __builtin_unreachable();
   }
   return WatchChild(pid);
 }
@@ -159,13 +192,11 @@ absl::Status SignalProcess(ProcessId pid, int signal) {
 }
 
 int CountThreads() {
-  std::error_code error;
-  int threads = 0;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/task", error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    ++threads;
-  }
-  return threads > 0 ? threads : 1;
+  // procfs gives the task directory one link per thread besides "." and "..": one stat, where
+  // listing the directory would cost every fork start several system calls and allocations.
+  struct stat task_directory {};
+  if (::stat("/proc/self/task", &task_directory) != 0 || task_directory.st_nlink < 3) return 1;
+  return static_cast<int>(task_directory.st_nlink - 2);
 }
 
 int CountOpenHandles() {
@@ -231,19 +262,24 @@ absl::StatusOr<std::string> CurrentExecutablePath() {
 namespace {
 // getpid() is a system call (glibc stopped caching it), and lock owners record their pid on every
 // acquire; the cache is cleared in every fork child (pthread_atfork), which is what invalidates it.
-std::atomic<ProcessId> cached_process_id{0};
-void ForgetCachedProcessId() { cached_process_id.store(0, std::memory_order_relaxed); }
+// Per thread, because only the forking thread lives on in the child, and because the write that
+// clears it then lands in thread storage the child has written already (fork records the child's
+// thread id there), not in a data page it would otherwise have to copy.
+thread_local ProcessId cached_process_id = 0;
+void ForgetCachedProcessId() { cached_process_id = 0; }
 }  // namespace
 
 ProcessId CurrentProcessId() {
-  ProcessId pid = cached_process_id.load(std::memory_order_relaxed);
-  if (pid != 0) return pid;
+  if (cached_process_id != 0) return cached_process_id;
   static const bool registered = ::pthread_atfork(nullptr, nullptr, ForgetCachedProcessId) == 0;
-  pid = ::getpid();
-  if (registered) cached_process_id.store(pid, std::memory_order_relaxed);
+  ProcessId pid = ::getpid();
+  if (registered) cached_process_id = pid;
   return pid;
 }
 
-void ExitImmediately(int exit_code) { ::_exit(exit_code); }
+void ExitImmediately(int exit_code) {
+  exit_bound_at_load(exit_code);
+  __builtin_unreachable();
+}
 
 }  // namespace multiproc::platform

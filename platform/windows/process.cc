@@ -406,6 +406,9 @@ absl::StatusOr<std::string> CurrentExecutablePath() {
 
 ProcessId CurrentProcessId() { return GetCurrentProcessId(); }
 
+// Windows binds a program's imports when it loads; there is no request to forget.
+void ForgetBindSymbolsAtLoad() {}
+
 [[noreturn]] void ExitImmediately(int exit_code) {
   // Terminating ourselves skips atexit handlers, static destructors and DLL detach routines alike
   // (ExitProcess, behind exit and _exit, would still run the DLL ones).

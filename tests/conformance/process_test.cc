@@ -1,5 +1,6 @@
 // Process behaviours as Python defines them, under every start method.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -158,6 +159,24 @@ TEST_P(ProcessConformance, ChildKnowsItsNameParentDaemonFlagAndAuthkey) {
   EXPECT_EQ(described,
             absl::StrCat("worker-7|1|", platform::CurrentProcessId(), "|1|32|", self.authkey));
   EXPECT_FALSE(parent_process().has_value());
+}
+
+// The forkserver is launched asking the loader to bind every symbol at load (so that the children
+// it forks need not), and must take that request back before forking: a child's environment is
+// its parent's, as under every other start method.
+void ReportBindNowVariable(platform::OwnedHandle report) {
+  const char* value = std::getenv("LD_BIND_NOW");
+  Send(report, value == nullptr ? "(unset)" : value);
+}
+
+TEST_P(ProcessConformance, ChildEnvironmentIsItsParents) {
+  const char* ours = std::getenv("LD_BIND_NOW");
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process child = MakeProcess(ReportBindNowVariable, std::move(pipe.writer));
+  child.start();
+  EXPECT_EQ(ReceiveAll(pipe.reader), ours == nullptr ? "(unset)" : ours);
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
 }
 
 TEST_P(ProcessConformance, ChildrenAreNamedInStartOrder) {

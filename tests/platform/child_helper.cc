@@ -1,6 +1,7 @@
 // The child the platform tests launch. argv[1] names its role; handles arrive as decimal values.
 // Each role exits with 0 when it did its job and with a distinct code saying what went wrong, so a
 // test learns the child's view from its exit status alone.
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -92,6 +93,19 @@ int EventSet(const std::vector<std::string>& args) {
   return event.ok() && event->Set().ok() ? kOk : kSyncFailed;
 }
 
+// bind-request HANDLE: writes the loader's bind-at-load variable as this process found it and
+// as it is after ForgetBindSymbolsAtLoad, as "before|after".
+int BindRequest(const std::vector<std::string>& args) {
+  if (args.size() != 1) return kBadUsage;
+  auto variable = [] {
+    const char* value = std::getenv("LD_BIND_NOW");
+    return std::string(value == nullptr ? "(unset)" : value);
+  };
+  std::string before = variable();
+  platform::ForgetBindSymbolsAtLoad();
+  return WriteText(ParseHandle(args[0]), before + "|" + variable()) ? kOk : kWriteFailed;
+}
+
 // hold HANDLE: announces itself on the pipe, then keeps its end open for a minute.
 int Hold(const std::vector<std::string>& args) {
   if (args.size() != 1) return kBadUsage;
@@ -136,6 +150,7 @@ int main(int argc, char** argv) {
   if (role == "sem-release") return SemaphoreRelease(args);
   if (role == "event-set") return EventSet(args);
   if (role == "hold") return Hold(args);
+  if (role == "bind-request") return BindRequest(args);
   if (role == "spawn-holder") {
     absl::StatusOr<std::string> self = platform::CurrentExecutablePath();
     return self.ok() ? SpawnHolder(args, self->c_str()) : kLaunchFailed;

@@ -1,9 +1,13 @@
 #include "platform/process.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "platform/pipe.h"
 #include "tests/platform/test_support.h"
@@ -83,6 +87,50 @@ TEST(Process, LaunchingAMissingProgramIsAnError) {
   spec.executable = (std::filesystem::temp_directory_path() / "multiproc-no-such-program").string();
   absl::StatusOr<ChildProcess> child = Launch(spec);
   EXPECT_FALSE(child.ok());
+}
+
+// The fork start method warns when the parent runs threads, so the count must see one come and
+// go. Polled, as a thread that has returned from join may still be listed for a moment (and Wine
+// may run helper threads of its own, hence no exact counts).
+TEST(Process, CountThreadsSeesAThreadComeAndGo) {
+  int before = CountThreads();
+  EXPECT_GE(before, 1);
+  std::atomic<bool> release{false};
+  std::thread worker([&release] {
+    while (!release.load()) std::this_thread::yield();
+  });
+  int during = CountThreads();
+  EXPECT_GE(during, before + 1);
+  release.store(true);
+  worker.join();
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (CountThreads() >= during && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_LT(CountThreads(), during);
+}
+
+// bind_symbols_at_load reaches the launched child alone, and the child can take it back so that
+// its own children load as usual. Windows (no fork) binds imports at load and sets nothing.
+TEST(Process, BindSymbolsAtLoadIsAskedOfTheChildWhichCanForgetIt) {
+  if (std::getenv("LD_BIND_NOW") != nullptr) {
+    GTEST_SKIP() << "LD_BIND_NOW is set for this whole run, so no request would be multiproc's";
+  }
+  absl::StatusOr<PipePair> pipe = CreateSimplexPipe();
+  ASSERT_TRUE(pipe.ok()) << pipe.status();
+  LaunchSpec spec;
+  spec.executable = testing::ChildHelperPath();
+  spec.arguments = {"bind-request", testing::HandleArgument(pipe->second.get())};
+  spec.handles_to_pass = {pipe->second.get()};
+  spec.bind_symbols_at_load = true;
+  absl::StatusOr<ChildProcess> child = Launch(spec);
+  ASSERT_TRUE(child.ok()) << child.status();
+  pipe->second.reset();
+  absl::StatusOr<std::string> reported = ReadToEnd(pipe->first.get());
+  ASSERT_TRUE(reported.ok()) << reported.status();
+  EXPECT_EQ(*reported, SupportsFork() ? "multiproc|(unset)" : "(unset)|(unset)");
+  EXPECT_EQ(std::getenv("LD_BIND_NOW"), nullptr) << "the request leaked into the parent";
+  absl::StatusOr<ExitStatus> status = WaitBriefly(*child);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->exit_code, 0);
 }
 
 TEST(Process, ArgumentsArriveUnchanged) {
