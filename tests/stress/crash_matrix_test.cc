@@ -9,13 +9,18 @@
 //   (d) a manager server killed: every proxy call fails with EOFError within 1 s, including a
 //       call that was blocked in the server when it died;
 //   (e) a parent killed: its daemon children and its pool's workers are gone within 1 s.
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
+#include <iterator>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "core/multiproc.h"
 #include "gtest/gtest.h"
@@ -27,8 +32,35 @@ namespace {
 constexpr int kRepetitions = 100;
 constexpr absl::Duration kPromptly = absl::Seconds(1);
 
+// What a killed process could leave behind: named shared memory and semaphores (/dev/shm on
+// Linux) and the private directories of Unix-socket listeners (multiproc-* in the temp
+// directory). Names only; a platform without one of the places contributes nothing from it.
+std::set<std::string> PossibleLeftovers() {
+  std::set<std::string> found;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", error)) {
+    found.insert(entry.path().string());
+  }
+  std::filesystem::path temp = std::filesystem::temp_directory_path(error);
+  if (error) return found;
+  for (const auto& entry : std::filesystem::directory_iterator(temp, error)) {
+    if (entry.path().filename().string().rfind("multiproc-", 0) == 0) {
+      found.insert(entry.path().string());
+    }
+  }
+  return found;
+}
+
 class CrashMatrix : public ::testing::TestWithParam<std::string> {
  protected:
+  // Each case must also leak nothing, though its processes were killed.
+  void SetUp() override { before_ = PossibleLeftovers(); }
+  void TearDown() override {
+    std::vector<std::string> leaked;
+    std::ranges::set_difference(PossibleLeftovers(), before_, std::back_inserter(leaked));
+    EXPECT_TRUE(leaked.empty()) << "left behind: " << absl::StrJoin(leaked, ", ");
+  }
+
   Context context() const { return get_context(GetParam()); }
   // Records the count the way the issue reports it and requires every repetition to pass.
   void Report(int survived) {
@@ -38,6 +70,9 @@ class CrashMatrix : public ::testing::TestWithParam<std::string> {
               << "/" << kRepetitions << std::endl;
     EXPECT_EQ(survived, kRepetitions);
   }
+
+ private:
+  std::set<std::string> before_;
 };
 INSTANTIATE_TEST_SUITE_P(StartMethods, CrashMatrix, ::testing::ValuesIn(get_all_start_methods()),
                          [](const auto& info) { return info.param; });
