@@ -45,14 +45,16 @@ struct LaunchSpec {
   // Resolve every symbol from shared libraries when the child loads rather than at its first
   // call, so that processes the child forks inherit them resolved: a forked process that makes
   // a call first resolves it itself, reading symbol tables it has not touched yet, which costs it
-  // more than the rest of its start. POSIX: LD_BIND_NOW, unless the environment sets it already;
-  // the child calls ForgetBindSymbolsAtLoad to keep it from its own children. Windows binds
-  // imports at load anyway.
+  // more than the rest of its start. POSIX: LD_BIND_NOW, unless the environment sets it already
+  // (set to the empty string, it keeps binding lazy: the opt-out). The loader reads it once, so
+  // the child and the processes it forks also load libraries they dlopen with immediate binding
+  // (a library naming a function nothing defines fails to load there). Windows binds imports at
+  // load anyway.
   bool bind_symbols_at_load = false;
 };
 
 // In a child launched with bind_symbols_at_load: removes the request from the environment, so
-// the programs this process launches load as they would have.
+// that programs this process or its forks execute load as they would have.
 void ForgetBindSymbolsAtLoad();
 
 // How a child ended: `signal` is non-zero when it was killed by a signal (POSIX) or by

@@ -54,7 +54,8 @@ void (*volatile const exit_bound_at_load)(int) = ::_exit;
 
 // Async-signal-safe: runs in a forked child. The parent may have died between fork and prctl;
 // then nobody would send the signal, so the child checks and leaves at once. Raw system calls,
-// for the reason exit_bound_at_load gives: syscall() is bound already, as the parent calls it.
+// for the reason exit_bound_at_load gives: syscall() is bound once the parent has called it
+// (WatchChild does, after every fork), where prctl and getppid would be bound by no one.
 void DieWithParent(pid_t parent) {
   ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
   if (::syscall(SYS_getppid) != parent) exit_bound_at_load(kParentAlreadyGone);
@@ -262,9 +263,9 @@ absl::StatusOr<std::string> CurrentExecutablePath() {
 namespace {
 // getpid() is a system call (glibc stopped caching it), and lock owners record their pid on every
 // acquire; the cache is cleared in every fork child (pthread_atfork), which is what invalidates it.
-// Per thread, because only the forking thread lives on in the child, and because the write that
-// clears it then lands in thread storage the child has written already (fork records the child's
-// thread id there), not in a data page it would otherwise have to copy.
+// Per thread, because only the forking thread lives on in the child; in a program that links
+// multiproc statically the reset then lands in the main thread's static TLS, beside the thread
+// id fork has just written, rather than in a data page the child would otherwise have to copy.
 thread_local ProcessId cached_process_id = 0;
 void ForgetCachedProcessId() { cached_process_id = 0; }
 }  // namespace
