@@ -7,7 +7,7 @@ set -euo pipefail
 
 linux_packages=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config dpkg-dev xz-utils
   libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libboost1.81-dev
-  libboost-filesystem1.81-dev libcereal-dev libssl-dev python3)
+  libboost-filesystem1.81-dev libcereal-dev nettle-dev python3)
 windows_packages=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine wine64)
 bench_packages=(python3-matplotlib)
 

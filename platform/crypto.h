@@ -1,6 +1,6 @@
 // The two cryptographic operations multiproc needs for authenticated connections (Listener/Client,
 // remote managers): HMAC-SHA256 and secure random bytes. They come from the platform's crypto
-// library (OpenSSL libcrypto on POSIX, BCrypt on Windows), never from hand-written code.
+// library (Nettle and the kernel on POSIX, BCrypt on Windows), never from hand-written code.
 //
 //   std::array<std::byte, 32> challenge;
 //   RETURN_IF_ERROR(platform::FillRandom(challenge));

@@ -29,6 +29,8 @@ TEST(Crypto, HmacSha256MatchesRfc4231) {
        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
       {std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+      // An empty key and message (span data may be null): the well-known HMAC-SHA256("", "").
+      {"", "", "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Sha256Digest> mac =
@@ -44,6 +46,14 @@ TEST(Crypto, RandomBytesDifferBetweenCalls) {
   ASSERT_TRUE(FillRandom(absl::MakeSpan(second)).ok());
   EXPECT_NE(first, second);
   EXPECT_NE(first, std::vector<std::byte>(32)) << "all zero";
+}
+
+// The kernel hands out at most 256 bytes per getentropy call; a longer buffer is filled in full.
+TEST(Crypto, RandomBytesFillABufferLongerThanOneKernelCall) {
+  std::vector<std::byte> buffer(1000);
+  ASSERT_TRUE(FillRandom(absl::MakeSpan(buffer)).ok());
+  std::vector<std::byte> tail(buffer.end() - 64, buffer.end());
+  EXPECT_NE(tail, std::vector<std::byte>(64)) << "the last 64 bytes were left zero";
 }
 
 TEST(Crypto, ConstantTimeEqualsComparesContentAndLength) {
