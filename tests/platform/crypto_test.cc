@@ -1,5 +1,6 @@
 #include "platform/crypto.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ std::string Hex(absl::Span<const std::byte> bytes) {
 
 std::string Unhex(absl::string_view hex) { return absl::HexStringToBytes(hex); }
 
-// RFC 4231, test cases 1, 2 and 6 (a key longer than the block size).
+// RFC 4231, test cases 1, 2 and 6 (a key longer than the block size), and an empty key and
+// message.
 TEST(Crypto, HmacSha256MatchesRfc4231) {
   struct Case {
     std::string key, message, expected_hex;
@@ -29,7 +31,6 @@ TEST(Crypto, HmacSha256MatchesRfc4231) {
        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
       {std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
-      // An empty key and message (span data may be null): the well-known HMAC-SHA256("", "").
       {"", "", "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"},
   };
   for (const Case& c : cases) {
@@ -48,12 +49,23 @@ TEST(Crypto, RandomBytesDifferBetweenCalls) {
   EXPECT_NE(first, std::vector<std::byte>(32)) << "all zero";
 }
 
-// The kernel hands out at most 256 bytes per getentropy call; a longer buffer is filled in full.
-TEST(Crypto, RandomBytesFillABufferLongerThanOneKernelCall) {
+// Default-constructed spans, whose data() is null: the same digest as empty strings.
+TEST(Crypto, HmacSha256TakesSpansWithoutData) {
+  absl::StatusOr<Sha256Digest> mac = HmacSha256({}, {});
+  ASSERT_TRUE(mac.ok()) << mac.status();
+  EXPECT_EQ(Hex(*mac), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+// getentropy refuses more than 256 bytes at once; a longer buffer is filled in full, every
+// 256-byte block of it.
+TEST(Crypto, RandomBytesFillABufferLongerThanOneGetentropyCall) {
   std::vector<std::byte> buffer(1000);
   ASSERT_TRUE(FillRandom(absl::MakeSpan(buffer)).ok());
-  std::vector<std::byte> tail(buffer.end() - 64, buffer.end());
-  EXPECT_NE(tail, std::vector<std::byte>(64)) << "the last 64 bytes were left zero";
+  for (size_t start = 0; start < buffer.size(); start += 256) {
+    size_t length = std::min<size_t>(256, buffer.size() - start);
+    std::vector<std::byte> block(buffer.begin() + start, buffer.begin() + start + length);
+    EXPECT_NE(block, std::vector<std::byte>(length)) << "bytes from " << start << " left zero";
+  }
 }
 
 TEST(Crypto, ConstantTimeEqualsComparesContentAndLength) {
