@@ -3,8 +3,10 @@
 #include "platform/code_location.h"
 
 #include <link.h>
+#include <pthread.h>
 
 #include <cstring>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 
@@ -52,12 +54,29 @@ int FindByName(dl_phdr_info* info, size_t, void* data) {
   return 1;
 }
 
+// dl_iterate_phdr holds the loader's lock while it runs, and a fork taken meanwhile by another
+// thread leaves that lock held forever in the child: the child's first ResolveCode hangs (a Pool
+// starting workers from two threads did). So multiproc's module queries and fork exclude each
+// other: fork waits for a query in progress (pthread_atfork), and no query starts during a fork.
+std::mutex& ModuleQueryMutex() {
+  static std::mutex mutex;
+  static const int registered =
+      pthread_atfork([] { mutex.lock(); }, [] { mutex.unlock(); }, [] { mutex.unlock(); });
+  (void)registered;  // without the handlers a fork may still hang; nothing better to do then
+  return mutex;
+}
+
+void IterateModules(int (*visit)(dl_phdr_info*, size_t, void*), Search& search) {
+  std::lock_guard<std::mutex> lock(ModuleQueryMutex());
+  dl_iterate_phdr(visit, &search);
+}
+
 }  // namespace
 
 absl::StatusOr<CodeLocation> LocateCode(const void* code) {
   Search search;
   search.address = reinterpret_cast<uintptr_t>(code);
-  dl_iterate_phdr(FindByAddress, &search);
+  IterateModules(FindByAddress, search);
   if (!search.found) return absl::NotFoundError("the function is in no loaded module");
   return CodeLocation{search.module_name, search.address - search.load_bias};
 }
@@ -66,7 +85,7 @@ absl::StatusOr<const void*> ResolveCode(const CodeLocation& location) {
   Search search;
   search.module = location.module.c_str();
   search.address = static_cast<uintptr_t>(location.offset);  // the offset, checked in FindByName
-  dl_iterate_phdr(FindByName, &search);
+  IterateModules(FindByName, search);
   if (!search.found) {
     return absl::NotFoundError(
         absl::StrCat("module '", location.module, "' is not loaded in this process"));

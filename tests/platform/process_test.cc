@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "platform/code_location.h"
 #include "platform/pipe.h"
 #include "tests/platform/test_support.h"
 
@@ -229,6 +230,40 @@ TEST(CurrentProcessId, IsFreshInAForkChild) {
   EXPECT_EQ(reported, child->pid()) << "the child saw its parent's cached pid";
   EXPECT_NE(reported, parent);
   EXPECT_EQ(CurrentProcessId(), parent);
+}
+
+int NamedFunction() { return 0; }
+
+// A fork child resolves its target by module; had another thread been searching the modules at
+// the moment of the fork, the loader's lock would stay held in the child and the search hang.
+TEST(ForkAndRun, ChildResolvesCodeWhileAnotherThreadLocatesCode) {
+  if (!SupportsFork()) GTEST_SKIP() << "no fork on this platform";
+  absl::StatusOr<CodeLocation> where = LocateCode(reinterpret_cast<const void*>(&NamedFunction));
+  ASSERT_TRUE(where.ok()) << where.status();
+  std::atomic<bool> stop{false};
+  std::thread searcher([&] {
+    while (!stop.load()) (void)LocateCode(reinterpret_cast<const void*>(&NamedFunction));
+  });
+  int hung = 0, failed = 0;
+  for (int i = 0; i < 100; ++i) {
+    absl::StatusOr<ChildProcess> child =
+        ForkAndRun([&where] { return ResolveCode(*where).ok() ? 0 : 1; }, true);
+    ASSERT_TRUE(child.ok()) << child.status();
+    absl::StatusOr<std::optional<ExitStatus>> status = child->Wait(absl::Seconds(5));
+    ASSERT_TRUE(status.ok()) << status.status();
+    if (!status->has_value()) {
+      ++hung;
+      (void)child->Kill();
+      (void)child->Wait(absl::Seconds(10));
+      break;  // one is proof enough; the rest would each wait out the timeout
+    } else if ((*status)->python_exitcode() != 0) {
+      ++failed;
+    }
+  }
+  stop = true;
+  searcher.join();
+  EXPECT_EQ(hung, 0) << "fork children hung resolving code";
+  EXPECT_EQ(failed, 0);
 }
 
 }  // namespace
