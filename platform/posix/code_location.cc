@@ -58,6 +58,8 @@ int FindByName(dl_phdr_info* info, size_t, void* data) {
 // thread leaves that lock held forever in the child: the child's first ResolveCode hangs (a Pool
 // starting workers from two threads did). So multiproc's module queries and fork exclude each
 // other: fork waits for a query in progress (pthread_atfork), and no query starts during a fork.
+// A user thread inside dlopen at the moment of a fork can still leave the lock held in the child;
+// that is the fork start method's own hazard with threads, as in Python.
 std::mutex& ModuleQueryMutex() {
   static std::mutex mutex;
   static const int registered =
