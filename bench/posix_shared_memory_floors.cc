@@ -1,6 +1,7 @@
 // Raw floors for shared_memory_bench on bare POSIX calls (see posix_floors.cc for why bench/ may
 // call the OS directly): a pthread process-shared mutex in a MAP_SHARED page, and memcpy out of
-// a shared mapping, and a bare fork() child reading an inherited buffer (its USS growth).
+// a shared mapping, and a bare fork() child reading an inherited buffer (the growth of its private
+// pages).
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -93,16 +94,17 @@ void BulkArrayMemcpyFloor(benchmark::State& state) {
 
 // What the fork child reports through its pipe.
 struct ChildReading {
-  int64_t growth;  // USS bytes added by reading
+  int64_t growth;  // private bytes of the buffer added by reading
   uint64_t sum;
   double seconds;
 };
 
-// What a bare fork() child's read of an inherited 512 MiB buffer costs in time and USS.
+// What a bare fork() child's read of an inherited 512 MiB buffer costs in time and private pages.
 void CowMemoryForkChildUssFloor(benchmark::State& state) {
   const size_t words = (size_t{512} << 20) / sizeof(uint64_t);
-  if (!multiproc::platform::UniqueSetSize().ok()) {
-    state.SkipWithError("needs /proc/self/smaps_rollup");
+  uint64_t probe = 0;
+  if (!multiproc::platform::PrivateBytesOf(&probe, sizeof(probe)).ok()) {
+    state.SkipWithError("needs /proc/self/smaps");
     return;
   }
   std::vector<uint64_t> buffer(words);
@@ -116,13 +118,14 @@ void CowMemoryForkChildUssFloor(benchmark::State& state) {
     }
     if (fork() == 0) {
       ChildReading result{};
-      uint64_t before = multiproc::platform::UniqueSetSize().value_or(0);
+      const size_t bytes = buffer.size() * sizeof(uint64_t);
+      uint64_t before = multiproc::platform::PrivateBytesOf(buffer.data(), bytes).value_or(0);
       auto began = std::chrono::steady_clock::now();
       for (uint64_t value : buffer) result.sum += value;
       result.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-      result.growth =
-          static_cast<int64_t>(multiproc::platform::UniqueSetSize().value_or(0) - before);
+      result.growth = static_cast<int64_t>(
+          multiproc::platform::PrivateBytesOf(buffer.data(), bytes).value_or(0) - before);
       ssize_t written = write(fds[1], &result, sizeof(result));
       _exit(written == sizeof(result) ? 0 : 1);
     }

@@ -1,8 +1,8 @@
 // shared_counter/Value_lock: two processes increment one Value<int64_t> under its lock; time per
 // increment. lock_uncontended/acquire_release: one Lock, nobody else. bulk_array/child_read: a
 // child sums a 64 MiB RawArray; bytes per second. cow_memory/fork_child_uss: a fork child sums a
-// 512 MiB buffer it inherited; its USS growth (counter uss_bytes) shows copy-on-write kept the
-// pages shared (seed 000). Each run checks its result.
+// 512 MiB buffer it inherited; the growth of its private pages (counter uss_bytes) shows
+// copy-on-write kept the pages shared (seed 000). Each run checks its result.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -91,14 +91,15 @@ void BulkArrayChildRead(benchmark::State& state) {
 constexpr size_t kInheritedWords = (size_t{512} << 20) / sizeof(uint64_t);
 const uint64_t* inherited_words = nullptr;  // filled by the parent before fork
 
-// In the fork child: "<USS growth in bytes> <checksum> <read seconds>".
+// In the fork child: "<growth of the buffer's private bytes> <checksum> <read seconds>".
 void ReadInheritedAndReport(platform::OwnedHandle report) {
-  absl::StatusOr<uint64_t> before = platform::UniqueSetSize();
+  const size_t bytes = kInheritedWords * sizeof(uint64_t);
+  absl::StatusOr<uint64_t> before = platform::PrivateBytesOf(inherited_words, bytes);
   auto began = std::chrono::steady_clock::now();
   uint64_t sum = 0;
   for (size_t i = 0; i < kInheritedWords; ++i) sum += inherited_words[i];
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
-  absl::StatusOr<uint64_t> after = platform::UniqueSetSize();
+  absl::StatusOr<uint64_t> after = platform::PrivateBytesOf(inherited_words, bytes);
   if (!before.ok() || !after.ok()) return;  // the parent sees no report and fails the run
   std::string text = std::to_string(static_cast<int64_t>(*after - *before)) + " " +
                      std::to_string(sum) + " " + std::to_string(elapsed.count());
@@ -108,8 +109,9 @@ void ReadInheritedAndReport(platform::OwnedHandle report) {
 
 // Manual time: the child's read of the inherited buffer.
 void CowMemoryForkChildUss(benchmark::State& state) {
-  if (!platform::SupportsFork() || !platform::UniqueSetSize().ok()) {
-    state.SkipWithError("needs fork and /proc/self/smaps_rollup");
+  uint64_t probe = 0;
+  if (!platform::SupportsFork() || !platform::PrivateBytesOf(&probe, sizeof(probe)).ok()) {
+    state.SkipWithError("needs fork and /proc/self/smaps");
     return;
   }
   std::vector<uint64_t> buffer(kInheritedWords);
@@ -131,7 +133,8 @@ void CowMemoryForkChildUss(benchmark::State& state) {
     double seconds = 0;
     if (!got.ok() || std::sscanf(reply.c_str(), "%lld %llu %lf", &growth, &sum, &seconds) != 3 ||
         sum != expected) {
-      state.SkipWithError("the fork child read a wrong checksum or could not measure its USS");
+      state.SkipWithError(
+          "the fork child read a wrong checksum or could not measure its private pages");
       return;
     }
     total_growth += static_cast<double>(growth);

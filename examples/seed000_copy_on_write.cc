@@ -2,8 +2,8 @@
 // merely reads a big inherited list dirties every page (reference counts live in the objects) and
 // so copies it all. In C++ reading touches no page, so a fork child adds about nothing; a spawn
 // child has no inherited memory and must be sent a copy; a shared RawArray is never copied under
-// any start method. Prints how much private memory each child's reading added (for the spawn
-// child: all it has); Linux only, Windows does not report it.
+// any start method. Prints how much of the buffer each child holds privately after reading it
+// (for the spawn child, its received copy); Linux only, Windows does not report it.
 #include <cstdint>
 #include <cstdio>
 #include <numeric>
@@ -11,24 +11,23 @@
 
 #include "core/multiproc.h"
 #include "platform/memory_usage.h"
-#include "platform/sanitizers.h"
 
 namespace {
 
 constexpr size_t kBytes = size_t{128} << 20;
 std::vector<uint8_t> inherited;  // filled in main before any fork
 
-int64_t PrivateBytes() {
-  if (multiproc::platform::kThreadSanitizer) return -1;  // its shadow memory grows on every read
-  absl::StatusOr<uint64_t> uss = multiproc::platform::UniqueSetSize();
-  return uss.ok() ? static_cast<int64_t>(*uss) : -1;
+// Private bytes of the mappings holding the buffer; -1 where unmeasured.
+int64_t PrivateBytes(const uint8_t* bytes, size_t size) {
+  absl::StatusOr<uint64_t> held = multiproc::platform::PrivateBytesOf(bytes, size);
+  return held.ok() ? static_cast<int64_t>(*held) : -1;
 }
 
-// The growth of this child's private memory while it sums `bytes`; -1 where unmeasured.
+// The growth of the buffer's private pages while this child sums it; -1 where unmeasured.
 int64_t GrowthWhileSumming(const uint8_t* bytes, size_t size, uint64_t& sum) {
-  int64_t before = PrivateBytes();
+  int64_t before = PrivateBytes(bytes, size);
   sum = std::accumulate(bytes, bytes + size, uint64_t{0});
-  int64_t after = PrivateBytes();
+  int64_t after = PrivateBytes(bytes, size);
   return before < 0 || after < 0 ? -1 : after - before;
 }
 
@@ -41,9 +40,8 @@ void ReadInherited(multiproc::RawArray<int64_t> report) {
 void ReadCopy(std::vector<uint8_t> copy, multiproc::RawArray<int64_t> report) {
   uint64_t sum = 0;
   GrowthWhileSumming(copy.data(), copy.size(), sum);
-  // The copy arrived through the pipe and sits in this child's own heap: its whole private
-  // memory (the program itself included) is what the copy costs.
-  report[0] = PrivateBytes();
+  // The copy arrived through the pipe and sits in this child's own heap, all of it private.
+  report[0] = PrivateBytes(copy.data(), copy.size());
   report[1] = static_cast<int64_t>(sum);
 }
 

@@ -15,7 +15,6 @@
 #include "absl/time/clock.h"
 #include "platform/memory_usage.h"
 #include "platform/process.h"
-#include "platform/sanitizers.h"
 #include "tests/conformance/conformance_support.h"
 
 namespace multiproc {
@@ -139,7 +138,8 @@ TEST_P(SeedScenario, ActiveChildrenListsRunningChildren) {
 
 // Scenario 6 (seed 000). CPython's children copy the pages of objects they merely read, because
 // reading touches reference counts; C++ reads leave pages shared, so a child adds only the few
-// pages of its own stack and heap. Children report "<USS growth> <checksum>".
+// pages of its own stack and heap. Children report "<growth of the buffer's private bytes>
+// <checksum>".
 constexpr size_t kInheritedBytes = size_t{512} << 20;
 constexpr int64_t kMaxPrivateGrowth = int64_t{32} << 20;
 const uint64_t* inherited_buffer = nullptr;  // set in the parent before fork
@@ -150,13 +150,22 @@ uint64_t Checksum(const uint64_t* words, size_t count) {
   return sum;
 }
 
-// 0 where the system does not tell (Windows): the parent then skips the USS assertions.
-int64_t UssOrZero() { return static_cast<int64_t>(platform::UniqueSetSize().value_or(0)); }
+// The private bytes of the mappings holding a buffer; 0 where the system does not tell
+// (Windows): the parent then skips the private-memory assertions.
+int64_t PrivateBytesOrZero(const void* data, size_t size) {
+  return static_cast<int64_t>(platform::PrivateBytesOf(data, size).value_or(0));
+}
+
+bool MeasuresPrivateBytes() {
+  uint64_t probe = 0;
+  return platform::PrivateBytesOf(&probe, sizeof(probe)).ok();
+}
 
 void ReadInheritedBuffer(platform::OwnedHandle report) {
-  int64_t before = UssOrZero();
+  int64_t before = PrivateBytesOrZero(inherited_buffer, kInheritedBytes);
   uint64_t sum = Checksum(inherited_buffer, kInheritedBytes / sizeof(uint64_t));
-  Send(report, absl::StrCat(UssOrZero() - before, " ", sum, ";"));
+  Send(report,
+       absl::StrCat(PrivateBytesOrZero(inherited_buffer, kInheritedBytes) - before, " ", sum, ";"));
 }
 
 // Parses "<growth> <checksum>;" reports.
@@ -174,10 +183,7 @@ std::vector<std::pair<int64_t, uint64_t>> ParseUsageReports(const std::string& t
 
 TEST_P(SeedScenario, ForkChildrenReadingAnInheritedBufferAddNoPrivateMemory) {
   if (!IsFork()) GTEST_SKIP() << "only fork children inherit the parent's memory";
-  if (!platform::UniqueSetSize().ok()) GTEST_SKIP() << "no USS on this system (/proc)";
-  if (platform::kThreadSanitizer) {
-    GTEST_SKIP() << "ThreadSanitizer maps shadow memory for every page read: USS means nothing";
-  }
+  if (!MeasuresPrivateBytes()) GTEST_SKIP() << "no per-mapping page counts here (/proc)";
   auto buffer = std::make_unique<uint64_t[]>(kInheritedBytes / sizeof(uint64_t));
   for (size_t i = 0; i < kInheritedBytes / sizeof(uint64_t); ++i) buffer[i] = i;
   inherited_buffer = buffer.get();
@@ -199,12 +205,13 @@ TEST_P(SeedScenario, ForkChildrenReadingAnInheritedBufferAddNoPrivateMemory) {
 }
 
 // Reads the whole array and writes one element per page, then reports (a growth of 0 where the
-// system does not measure USS: Windows; the parent checks the sharing itself there).
+// system does not measure private pages: Windows; the parent checks the sharing itself there).
 void ReadAndWriteSharedArray(RawArray<uint64_t> array, platform::OwnedHandle report) {
-  int64_t before = UssOrZero();
+  const size_t bytes = array.size() * sizeof(uint64_t);
+  int64_t before = PrivateBytesOrZero(array.data(), bytes);
   uint64_t sum = Checksum(array.data(), array.size());
   for (size_t i = 0; i < array.size(); i += 512) array[i] = 7;
-  Send(report, absl::StrCat(UssOrZero() - before, " ", sum, ";"));
+  Send(report, absl::StrCat(PrivateBytesOrZero(array.data(), bytes) - before, " ", sum, ";"));
 }
 
 TEST_P(SeedScenario, ASharedRawArrayIsNeverDuplicated) {
@@ -221,13 +228,11 @@ TEST_P(SeedScenario, ASharedRawArrayIsNeverDuplicated) {
   for (size_t i = 0; i < kCount; i += 512) ASSERT_EQ(array[i], 7u) << "the child's write at " << i;
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].second, expected);
-  if (platform::UniqueSetSize().ok() && !platform::kThreadSanitizer) {
+  if (MeasuresPrivateBytes()) {
     EXPECT_LT(reports[0].first, kMaxPrivateGrowth) << "the array was copied into the child";
   } else {
-    RecordProperty(
-        "private_memory",
-        "not measured here (no USS, or ThreadSanitizer's shadow memory); sharing checked "
-        "by the writes");
+    RecordProperty("private_memory",
+                   "not measured here (no per-mapping page counts); sharing checked by the writes");
   }
 }
 
