@@ -102,7 +102,7 @@ namespace internal {
 platform::CodeLocation LocateFunction(const void* function);
 
 template <typename Function>
-using FunctionPointerOf = decltype(+std::declval<Function&>());
+using FunctionPointerOf = decltype(ToFunctionPointer(std::declval<Function&>()));
 
 // The pieces of a task function's signature.
 template <typename Pointer>
@@ -149,7 +149,7 @@ class Pool {
   template <typename Initializer, typename... InitArgs>
   requires internal::PoolTask<Initializer> Pool(const PoolOptions& options,
                                                 Initializer&& initializer, InitArgs&&... initargs) {
-    auto function = +initializer;
+    auto function = internal::ToFunctionPointer(initializer);
     Start(options, internal::LocateFunction(reinterpret_cast<const void*>(function)),
           InitializerFactory(function, std::forward<InitArgs>(initargs)...));
   }
@@ -184,7 +184,7 @@ class Pool {
     auto state = std::make_shared<internal::ResultState<Value>>(std::move(callbacks));
     std::vector<typename Signature::Arguments> inputs;
     inputs.emplace_back(std::forward<Args>(args)...);
-    Submit(Signature::MakeJob(+function, std::move(inputs),
+    Submit(Signature::MakeJob(internal::ToFunctionPointer(function), std::move(inputs),
                               std::make_shared<internal::SingleResultSink<Value>>(state)),
            1);
     return AsyncResult<Result>(state);
@@ -202,7 +202,7 @@ class Pool {
   auto map_async(Function&& function, const Items& items,
                  std::optional<size_t> chunksize = std::nullopt,
                  internal::MapCallbacks<Function> callbacks = {}) {
-    auto pointer = +function;
+    auto pointer = internal::ToFunctionPointer(function);
     return SubmitVector(pointer, UnaryInputs(pointer, items), chunksize, std::move(callbacks));
   }
 
@@ -217,20 +217,20 @@ class Pool {
   auto starmap_async(Function&& function, const Items& items,
                      std::optional<size_t> chunksize = std::nullopt,
                      internal::MapCallbacks<Function> callbacks = {}) {
-    auto pointer = +function;
+    auto pointer = internal::ToFunctionPointer(function);
     return SubmitVector(pointer, TupleInputs(pointer, items), chunksize, std::move(callbacks));
   }
 
   // The results one by one in input order (imap) or as they complete (imap_unordered).
   template <internal::PoolTask Function, std::ranges::input_range Items>
   auto imap(Function&& function, const Items& items, size_t chunksize = 1) {
-    auto pointer = +function;
+    auto pointer = internal::ToFunctionPointer(function);
     return SubmitIterator(pointer, UnaryInputs(pointer, items), chunksize, /*ordered=*/true);
   }
 
   template <internal::PoolTask Function, std::ranges::input_range Items>
   auto imap_unordered(Function&& function, const Items& items, size_t chunksize = 1) {
-    auto pointer = +function;
+    auto pointer = internal::ToFunctionPointer(function);
     return SubmitIterator(pointer, UnaryInputs(pointer, items), chunksize, /*ordered=*/false);
   }
 

@@ -93,12 +93,55 @@ TargetRecipe ForkOnlyRecipe(Target&& target, Args&&... args) {
 }
 
 // A target can travel when it converts to a plain function pointer (functions, capture-less
-// lambdas); unary + performs exactly that conversion.
+// lambdas). Unary + performs that conversion, but MSVC finds +lambda ambiguous (a lambda converts
+// to one pointer per calling convention), so the pointer type is also named from the signature of
+// operator() and the conversion asked for explicitly; GCC and Clang keep taking the + path.
 template <typename Target>
-concept TravellingTarget = requires(Target& target) {
+concept ConvertsByUnaryPlus = requires(Target& target) {
   requires std::is_pointer_v<decltype(+target)>;
   requires std::is_function_v<std::remove_pointer_t<decltype(+target)>>;
 };
+
+template <typename CallOperator>
+struct PlainFunctionPointer {};
+template <typename C, typename R, typename... P>
+struct PlainFunctionPointer<R (C::*)(P...) const> {
+  using type = R (*)(P...);
+};
+template <typename C, typename R, typename... P>
+struct PlainFunctionPointer<R (C::*)(P...) const noexcept> {
+  using type = R (*)(P...);
+};
+template <typename C, typename R, typename... P>
+struct PlainFunctionPointer<R (C::*)(P...)> {  // mutable lambdas
+  using type = R (*)(P...);
+};
+template <typename C, typename R, typename... P>
+struct PlainFunctionPointer<R (C::*)(P...) noexcept> {
+  using type = R (*)(P...);
+};
+template <typename Target>
+using CallOperatorPointer =
+    typename PlainFunctionPointer<decltype(&std::remove_cvref_t<Target>::operator())>::type;
+
+template <typename Target>
+concept ConvertsToCallOperatorPointer = requires {
+  typename CallOperatorPointer<Target>;
+  requires std::is_convertible_v<Target&, CallOperatorPointer<Target>>;
+};
+
+template <typename Target>
+concept TravellingTarget = ConvertsByUnaryPlus<Target> || ConvertsToCallOperatorPointer<Target>;
+
+// The plain function pointer a travelling target converts to.
+template <TravellingTarget Target>
+auto ToFunctionPointer(Target& target) {
+  if constexpr (ConvertsByUnaryPlus<Target>) {
+    return +target;
+  } else {
+    return static_cast<CallOperatorPointer<Target>>(target);
+  }
+}
 
 }  // namespace internal
 
@@ -150,7 +193,8 @@ class Process {
   template <typename Target, typename... Args>
   static internal::TargetRecipe MakeRecipe(Target&& target, Args&&... args) {
     if constexpr (internal::TravellingTarget<Target>) {
-      return internal::TravellingRecipe(+target, std::forward<Args>(args)...);
+      return internal::TravellingRecipe(internal::ToFunctionPointer(target),
+                                        std::forward<Args>(args)...);
     } else {
       return internal::ForkOnlyRecipe(std::forward<Target>(target), std::forward<Args>(args)...);
     }
