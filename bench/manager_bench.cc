@@ -6,9 +6,11 @@
 // managed Value under a managed Lock; time per increment. queue_throughput/Manager_Queue_64B: a
 // child puts 64-byte items, the parent gets them; items per second. Each run checks its result.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "bench/two_children.h"
+#include "bench/workload.h"
 #include "benchmark/benchmark.h"
 #include "core/multiproc.h"
 
@@ -75,7 +77,7 @@ void IncrementManaged(ValueProxy<int64_t> counter, LockProxy lock, int64_t times
 
 // Manual time per increment: the two children's wall time divided by the increments.
 void SharedCounterManagerValue(benchmark::State& state) {
-  const int64_t per_child = state.range(0);
+  const int64_t per_child = bench::Workload(state.range(0));
   SyncManager manager = Manager();
   Context context = get_context();
   for (auto _ : state) {
@@ -96,8 +98,20 @@ void PutItems(QueueProxy<std::string> queue, int64_t count) {
   for (int64_t i = 0; i < count; ++i) queue.put(item);
 }
 
+// The next item, or nullopt once `producer` has ended with nothing more to give: a consumer must
+// not wait forever for items a dead producer will never put.
+std::optional<std::string> GetWhileProducing(QueueProxy<std::string>& queue, Process& producer) {
+  for (;;) {
+    try {
+      return queue.get(true, absl::Seconds(1));
+    } catch (const Empty&) {
+      if (!producer.is_alive()) return std::nullopt;
+    }
+  }
+}
+
 void ManagerQueue64B(benchmark::State& state) {
-  const int64_t count = state.range(0);
+  const int64_t count = bench::Workload(state.range(0));
   SyncManager manager = Manager();
   Context context = get_context();
   for (auto _ : state) {
@@ -105,10 +119,14 @@ void ManagerQueue64B(benchmark::State& state) {
     Process producer = context.process(PutItems, queue, count);
     producer.start();
     int64_t bytes = 0;
-    for (int64_t i = 0; i < count; ++i) bytes += static_cast<int64_t>(queue.get().size());
+    for (int64_t i = 0; i < count; ++i) {
+      std::optional<std::string> item = GetWhileProducing(queue, producer);
+      if (!item.has_value()) break;
+      bytes += static_cast<int64_t>(item->size());
+    }
     producer.join();
-    if (bytes != 64 * count) {
-      state.SkipWithError("lost or damaged items");
+    if (bytes != 64 * count || producer.exitcode() != 0) {
+      state.SkipWithError("lost or damaged items, or the producer failed");
       return;
     }
   }

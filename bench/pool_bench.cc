@@ -6,6 +6,7 @@
 #include <numeric>
 #include <vector>
 
+#include "bench/workload.h"
 #include "benchmark/benchmark.h"
 #include "core/multiproc.h"
 #include "platform/pipe.h"
@@ -63,7 +64,7 @@ void PipeRoundTripFloor(benchmark::State& state) {
 }
 
 void MapTrivial(benchmark::State& state, std::optional<size_t> chunksize) {
-  const int64_t items = state.range(0);
+  const int64_t items = bench::Workload(state.range(0));
   std::vector<int64_t> inputs(static_cast<size_t>(items));
   std::iota(inputs.begin(), inputs.end(), 0);
   const int64_t expected = items * (items - 1);  // sum of 2x over 0..items-1

@@ -140,6 +140,42 @@ TEST_P(ManagerConformance, ProxiesTravelToChildren) {
   EXPECT_EQ(value.get(), 42);
 }
 
+// Both halves of a blocking get: a ping-pong in which every get waits on the server until the
+// other process puts, then a stream of puts at uneven gaps, so items land at every moment of the
+// consumer's wait. Every get has a deadline, so a lost wake-up fails the test instead of hanging
+// it (the Wine cell once timed out inside a manager Queue benchmark).
+constexpr int kPingPongRounds = 200;
+constexpr int kStreamedItems = 300;
+
+void PingPongThenStream(QueueProxy<int> to_child, QueueProxy<int> to_parent) {
+  for (int round = 0; round < kPingPongRounds; ++round) {
+    to_parent.put(to_child.get(true, absl::Seconds(10)) + 1);
+  }
+  uint32_t gap = 12345;
+  for (int item = 0; item < kStreamedItems; ++item) {
+    gap = gap * 1103515245u + 12345u;  // a fixed pseudo-random sequence of gaps up to 200 µs
+    absl::SleepFor(absl::Microseconds((gap >> 16) % 200));
+    to_parent.put(item);
+  }
+}
+
+TEST_P(ManagerConformance, ABlockedGetIsWokenByAnotherProcessesPut) {
+  SyncManager manager = StartManager();
+  auto to_child = manager.Queue<int>();
+  auto to_parent = manager.Queue<int>();
+  Process child = MakeProcess(PingPongThenStream, to_child, to_parent);
+  child.start();
+  for (int round = 0; round < kPingPongRounds; ++round) {
+    to_child.put(round);
+    ASSERT_EQ(to_parent.get(true, absl::Seconds(10)), round + 1) << "round " << round;
+  }
+  for (int item = 0; item < kStreamedItems; ++item) {
+    ASSERT_EQ(to_parent.get(true, absl::Seconds(10)), item) << "streamed item " << item;
+  }
+  child.join(absl::Seconds(30));
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
 TEST_P(ManagerConformance, SynchronizationProxiesFollowPythonSemantics) {
   SyncManager manager = StartManager();
   LockProxy lock = manager.Lock();
