@@ -40,8 +40,10 @@ else
   BUILD=${MULTIPROC_BENCH_BUILD:-$ROOT/build/bench}
   OUT=$ROOT/build/bench-report
   echo "[bench] building (Release) in $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMULTIPROC_BUILD_TESTS=OFF \
-    >/dev/null
+  # An existing build (ci/test.sh passes its linux-release build) keeps its own options.
+  [ -f "$BUILD/CMakeCache.txt" ] ||
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMULTIPROC_BUILD_TESTS=OFF \
+      >/dev/null
   RUN=()
   SUFFIX=
 fi

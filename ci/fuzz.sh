@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every decoder that reads bytes from another process (tests/fuzz/*_fuzzer.cc) with
 # libFuzzer under ASan/UBSan, starting from the committed seed corpora in tests/fuzz/corpus/.
-#   ci/fuzz.sh                    each fuzzer for 15 s (the CI smoke run: six fuzzers, 90 s)
+#   ci/fuzz.sh                    each fuzzer for 15 s (the CI smoke run: six fuzzers, as many
+#                                 at once as there are cores: 45 s on 2)
 #   ci/fuzz.sh --seconds N        each fuzzer for N seconds
 #   ci/fuzz.sh --runs N           each fuzzer for N executions (the 10-million-run check)
 #   ci/fuzz.sh --write-seeds      regenerate tests/fuzz/corpus/ from the real encoders
@@ -35,10 +36,9 @@ fi
 
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-passed=0
-failed=0
-lines=()
-for fuzzer in "$BUILD"/tests/fuzz/*_fuzzer; do
+# run_fuzzer PATH: one fuzzer from the committed corpus; writes its verdict line to PATH.result.
+run_fuzzer() {
+  local fuzzer=$1 name work log status runs seconds verdict
   name=$(basename "$fuzzer")
   work=$(mktemp -d)  # libFuzzer adds what it finds here; the committed corpus stays as it is
   log=$BUILD/$name.log
@@ -48,14 +48,26 @@ for fuzzer in "$BUILD"/tests/fuzz/*_fuzzer; do
   status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   seconds=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
-  if [ "$status" -eq 0 ] && [ -n "$runs" ]; then
-    passed=$((passed + 1)); verdict=ok
-  else
-    failed=$((failed + 1)); verdict=FAILED; tail -40 "$log"
-  fi
-  lines+=("$(printf 'fuzz %-24s %s: %s executions in %s s' "$name" "$verdict" "${runs:-?}" "${seconds:-?}")")
+  verdict=ok
+  if [ "$status" -ne 0 ] || [ -z "$runs" ]; then verdict=FAILED; tail -40 "$log"; fi
+  printf 'fuzz %-24s %s: %s executions in %s s\n' "$name" "$verdict" "${runs:-?}" "${seconds:-?}" \
+    >"$fuzzer.result"
   rm -rf "$work"
+}
+
+# Each fuzzer is one single-threaded process: run as many at once as there are cores.
+fuzzers=("$BUILD"/tests/fuzz/*_fuzzer)
+rm -f "$BUILD"/tests/fuzz/*_fuzzer.result
+for ((first = 0; first < ${#fuzzers[@]}; first += $(nproc))); do
+  for fuzzer in "${fuzzers[@]:first:$(nproc)}"; do run_fuzzer "$fuzzer" & done
+  wait
 done
+lines=()
+for fuzzer in "${fuzzers[@]}"; do
+  lines+=("$(cat "$fuzzer.result" 2>/dev/null || echo "fuzz $(basename "$fuzzer") FAILED: no result")")
+done
+passed=$(printf '%s\n' "${lines[@]}" | grep -c ' ok: ')
+failed=$((${#lines[@]} - passed))
 printf '%s\n' "${lines[@]}"
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
