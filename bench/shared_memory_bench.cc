@@ -20,7 +20,7 @@ namespace {
 
 void IncrementMany(Value<int64_t> counter, int64_t times) {
   for (int64_t i = 0; i < times; ++i) {
-    std::lock_guard<Lock> hold(counter.get_lock());
+    std::lock_guard hold(counter.get_lock());
     counter.get_obj().set(counter.get_obj().get() + 1);
   }
 }

@@ -2,13 +2,15 @@
 // process holding a copy of the object reads and writes in place. T must be trivially copyable
 // (it lives in shared memory as raw bytes); anything else is a compile-time error.
 //
-//   multiproc::Value<int64_t> counter(0);           // with a process-shared Lock
+//   multiproc::Value<int64_t> counter(0);           // with a process-shared RLock
 //   multiproc::RawArray<double> samples(1 << 20);  // no lock; share it with children
 //   Process child(Fill, samples);                  // the child writes into the same memory
 //
 // Value/Array operations lock for the one access (Python's synchronized wrappers); take
-// get_lock() yourself for read-modify-write sequences, as in Python:
-//   { std::lock_guard<multiproc::Lock> hold(counter.get_lock()); counter.set(counter.get() + 1); }
+// get_lock() yourself for read-modify-write sequences, as in Python's
+// `with counter.get_lock(): counter.value += 1`:
+//   { std::lock_guard hold(counter.get_lock()); counter.set(counter.get() + 1); }
+// As in CPython, that lock is an RLock, so get() and set() under it take it again, not deadlock.
 // Objects live in the shared heap (core/shared_heap.h): 10,000 Values cost no more handles than
 // one. Memory is freed when the last process holding it lets go, even after kill -9.
 #ifndef MULTIPROC_CORE_SHAREDCTYPES_H_
@@ -70,14 +72,14 @@ class Value {
   explicit Value(T initial = T{}) : value_(initial) {}
 
   T get() const {
-    std::lock_guard<Lock> hold(lock_);
+    std::lock_guard<RLock> hold(lock_);
     return value_.get();
   }
   void set(const T& value) {
-    std::lock_guard<Lock> hold(lock_);
+    std::lock_guard<RLock> hold(lock_);
     value_.set(value);
   }
-  Lock& get_lock() const { return lock_; }
+  RLock& get_lock() const { return lock_; }
   const RawValue<T>& get_obj() const { return value_; }
 
   template <typename Archive>
@@ -86,13 +88,13 @@ class Value {
   }
   static Value LoadFromArchive(internal::InputArchive& archive) {
     RawValue<T> value = RawValue<T>::LoadFromArchive(archive);
-    return Value(std::move(value), Lock::LoadFromArchive(archive));
+    return Value(std::move(value), RLock::LoadFromArchive(archive));
   }
 
  private:
-  Value(RawValue<T> value, Lock lock) : value_(std::move(value)), lock_(std::move(lock)) {}
+  Value(RawValue<T> value, RLock lock) : value_(std::move(value)), lock_(std::move(lock)) {}
   RawValue<T> value_;
-  mutable Lock lock_;
+  mutable RLock lock_;
 };
 
 template <typename T>
@@ -152,14 +154,14 @@ class Array {
   size_t size() const { return array_.size(); }
   // Locked single-element access; std::out_of_range past the end.
   T get(size_t index) const {
-    std::lock_guard<Lock> hold(lock_);
+    std::lock_guard<RLock> hold(lock_);
     return array_.at(index);
   }
   void set(size_t index, const T& value) {
-    std::lock_guard<Lock> hold(lock_);
+    std::lock_guard<RLock> hold(lock_);
     array_.at(index) = value;
   }
-  Lock& get_lock() const { return lock_; }
+  RLock& get_lock() const { return lock_; }
   // The unsynchronized array (Python's get_obj()); hold get_lock() around multi-element work.
   const RawArray<T>& get_obj() const { return array_; }
 
@@ -169,13 +171,13 @@ class Array {
   }
   static Array LoadFromArchive(internal::InputArchive& archive) {
     RawArray<T> array = RawArray<T>::LoadFromArchive(archive);
-    return Array(std::move(array), Lock::LoadFromArchive(archive));
+    return Array(std::move(array), RLock::LoadFromArchive(archive));
   }
 
  private:
-  Array(RawArray<T> array, Lock lock) : array_(std::move(array)), lock_(std::move(lock)) {}
+  Array(RawArray<T> array, RLock lock) : array_(std::move(array)), lock_(std::move(lock)) {}
   RawArray<T> array_;
-  mutable Lock lock_;
+  mutable RLock lock_;
 };
 
 }  // namespace multiproc

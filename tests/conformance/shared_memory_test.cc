@@ -22,7 +22,7 @@ constexpr int kIncrements = 2000;
 
 void IncrementUnderLock(Value<int64_t> counter) {
   for (int i = 0; i < kIncrements; ++i) {
-    std::lock_guard<Lock> hold(counter.get_lock());
+    std::lock_guard hold(counter.get_lock());
     counter.get_obj().set(counter.get_obj().get() + 1);
   }
 }
@@ -41,13 +41,47 @@ TEST_P(SharedMemoryConformance, LockedCounterIsExactAcrossProcesses) {
   EXPECT_EQ(counter.get(), 3 * kIncrements);
 }
 
+// Python's `with counter.get_lock(): counter.value += 1`, written with the synchronized get() and
+// set() under the held lock: they take the same lock again, which an RLock allows.
+void IncrementThroughGetAndSetUnderLock(Value<int64_t> counter, Array<int64_t> slots) {
+  for (int i = 0; i < kIncrements; ++i) {
+    std::lock_guard hold(counter.get_lock());
+    counter.set(counter.get() + 1);
+    std::lock_guard hold_slots(slots.get_lock());
+    slots.set(0, slots.get(0) + 1);
+  }
+}
+
+TEST_P(SharedMemoryConformance, PythonsGetLockIdiomDoesNotDeadlock) {
+  Value<int64_t> counter(0);
+  Array<int64_t> slots(1);
+  std::vector<Process> children;
+  for (int i = 0; i < 2; ++i) {
+    children.push_back(MakeProcess(IncrementThroughGetAndSetUnderLock, counter, slots));
+    children.back().start();
+  }
+  for (Process& child : children) {
+    child.join(absl::Seconds(60));
+    if (child.is_alive()) child.kill();  // deadlocked: fail, don't hang the suite
+    child.join();
+    EXPECT_EQ(child.exitcode(), 0) << "a child deadlocked on its own get_lock()";
+  }
+  EXPECT_EQ(counter.get(), 2 * kIncrements);
+  EXPECT_EQ(slots.get(0), 2 * kIncrements);
+  {
+    std::lock_guard hold(counter.get_lock());  // and in this process, re-entered twice
+    counter.set(counter.get() + 1);
+  }
+  EXPECT_EQ(counter.get(), 2 * kIncrements + 1);
+}
+
 // Each child makes a Value of its own and increments it; a fresh object is private to its
 // maker, while the parent's Value, received as an argument, is shared.
 void IncrementOwnAndShared(Value<int> shared, platform::OwnedHandle report) {
   Value<int> own(0);
   for (int i = 0; i < 100; ++i) {
     own.set(own.get() + 1);
-    std::lock_guard<Lock> hold(shared.get_lock());
+    std::lock_guard hold(shared.get_lock());
     shared.get_obj().set(shared.get_obj().get() + 1);
   }
   Send(report, absl::StrCat(own.get(), ";"));
