@@ -74,6 +74,7 @@ ChildIdentity NextChildIdentity() {
   child.position.push_back(++self.children_started);
   child.name = absl::StrCat("Process-", absl::StrJoin(child.position, ":"));
   child.authkey = parent.authkey;
+  child.daemon = parent.daemon;  // as Python: a process made inside a daemon is a daemon too
   child.parent_pid = platform::CurrentProcessId();
   child.parent_name = parent.name;
   return child;
