@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/serialization.h"
+#include "core/start_method.h"
 #include "platform/pipe.h"
 
 namespace multiproc::internal {
@@ -54,6 +55,12 @@ int RunAsChildMain(absl::FunctionRef<void()> target) {
 
 int RunChild(const BootstrapPayload& payload, HandleTable& handles) {
   AdoptIdentity(payload.identity);
+  try {
+    set_start_method(payload.start_method, /*force=*/true);
+  } catch (const ValueError& error) {
+    std::cerr << "multiproc: child " << payload.identity.name << ": " << error.what() << std::endl;
+    return kBootstrapFailureExitCode;
+  }
   absl::StatusOr<const void*> invoker = platform::ResolveCode(payload.invoker);
   absl::StatusOr<const void*> target = platform::ResolveCode(payload.target);
   if (!invoker.ok() || !target.ok()) {

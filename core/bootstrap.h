@@ -27,10 +27,13 @@ struct BootstrapPayload {
   platform::CodeLocation target;
   std::string arguments;
   ChildIdentity identity;
+  // The parent's get_start_method(), which becomes the child's (Python's preparation data
+  // carries it too): a fresh program would otherwise fall back to the platform default.
+  std::string start_method;
 
   template <typename Archive>
   void serialize(Archive& archive) {
-    archive(invoker, target, arguments, identity);
+    archive(invoker, target, arguments, identity, start_method);
   }
 };
 

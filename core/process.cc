@@ -8,6 +8,7 @@
 #include "core/current_process.h"
 #include "core/main_guard.h"
 #include "core/spawner.h"
+#include "core/start_method.h"
 #include "core/status_errors.h"
 
 namespace multiproc {
@@ -95,6 +96,7 @@ internal::BootstrapPayload MakePayload(ProcessState& state, HandleTable& handles
                                           "locating the target function");
   payload.arguments = state.recipe.encode_arguments(handles);
   payload.identity = state.identity;
+  payload.start_method = get_start_method();
   return payload;
 }
 

@@ -161,6 +161,27 @@ TEST_P(ProcessConformance, ChildKnowsItsNameParentDaemonFlagAndAuthkey) {
   EXPECT_FALSE(parent_process().has_value());
 }
 
+void ReportStartMethod(platform::OwnedHandle report) { Send(report, get_start_method()); }
+
+// As in Python, a child's default start method is its parent's (not the platform's default,
+// and not the method that started it), so the child's own children start the same way.
+TEST_P(ProcessConformance, ChildKeepsItsParentsDefaultStartMethod) {
+  const std::string before = get_start_method();
+  std::string chosen = "spawn";
+  for (const std::string& method : get_all_start_methods()) {
+    if (method != GetParam() && method != before) chosen = method;
+  }
+  set_start_method(chosen, /*force=*/true);
+  testing::ReportPipe pipe = MakeReportPipe();
+  Process child = MakeProcess(ReportStartMethod, std::move(pipe.writer));
+  child.start();
+  std::string reported = ReceiveAll(pipe.reader);
+  child.join();
+  set_start_method(before, /*force=*/true);
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_EQ(reported, chosen);
+}
+
 // The forkserver is launched asking the loader to bind every symbol at load (so that the children
 // it forks need not), and must take that request back before forking: a child's environment is
 // its parent's, as under every other start method.
