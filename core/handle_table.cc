@@ -21,9 +21,9 @@ size_t HandleTable::Add(platform::NativeHandle handle) {
 platform::OwnedHandle HandleTable::Take(size_t index) {
   if (index >= handles_.size() || !handles_[index].valid()) {
     throw SerializationError(absl::StrCat("message refers to handle #", index, " but ",
-                                          handles_.size(), " handles arrived (or it was taken)"));
+                                          handles_.size(), " handles arrived"));
   }
-  return std::move(handles_[index]);
+  return internal::ValueOrThrow(handles_[index].Duplicate(), "duplicating a received handle");
 }
 
 std::vector<platform::NativeHandle> HandleTable::values() const {

@@ -34,8 +34,10 @@ class HandleTable {
   // Throws OSError.
   size_t Add(platform::NativeHandle handle);
 
-  // Receiving side: the handle at `index`, now owned by the caller. Throws SerializationError
-  // for an index out of range or already taken.
+  // Receiving side: a handle to the object at `index`, owned by the caller. It is a duplicate,
+  // and the table keeps its own until it is destroyed: an object that appears N times in one
+  // message travels once and decodes N times (a Lock in every item of a Pool chunk). Throws
+  // SerializationError for an index out of range, OSError if the duplicate cannot be made.
   platform::OwnedHandle Take(size_t index);
 
   // Receiving side: true if `index` names a handle that is still in the table.

@@ -294,6 +294,31 @@ TEST_P(PoolConformance, Seed002LockThroughInitargsIsSharedWithEveryWorker) {
   EXPECT_EQ(std::set<int>(seen.begin(), seen.end()).size(), 40u) << "no two increments collided";
 }
 
+int AddToValue(Value<int> total, int amount) {
+  std::lock_guard hold(total.get_lock());
+  total.set(total.get() + amount);
+  return amount;
+}
+
+// One object in many items of one chunk (and in consecutive chunks to the same worker): its
+// handle travels once per chunk and every item decodes it.
+TEST_P(PoolConformance, TheSameShareableInManyItemsOfAChunkReachesEachItem) {
+  Pool pool(Options(2));
+  Lock lock;
+  std::vector<bool> free = pool.map(TryLockArgument, std::vector<Lock>(10, lock), 5);
+  EXPECT_EQ(std::count(free.begin(), free.end(), true), 10);
+  lock.acquire();
+  std::vector<bool> taken = pool.map(TryLockArgument, std::vector<Lock>(10, lock));
+  lock.release();
+  EXPECT_EQ(std::count(taken.begin(), taken.end(), false), 10) << "every item saw the same Lock";
+  Value<int> total(0);
+  std::vector<std::pair<Value<int>, int>> items;
+  for (int amount = 1; amount <= 20; ++amount) items.emplace_back(total, amount);
+  std::vector<int> added = pool.starmap(AddToValue, items, 4);
+  EXPECT_EQ(added.size(), 20u);
+  EXPECT_EQ(total.get(), 210);
+}
+
 TEST_P(PoolConformance, ALockAndAValueAreValidTaskArguments) {
   Pool pool(Options(2));
   Lock lock;  // made after the workers started: it reaches them with the task
