@@ -19,8 +19,10 @@
 #ifndef MULTIPROC_CORE_MANAGERS_CONTAINER_PROXIES_H_
 #define MULTIPROC_CORE_MANAGERS_CONTAINER_PROXIES_H_
 
+#include <any>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,28 @@
 namespace multiproc {
 
 class BaseManager;
+
+// What `proxy[index]` is, as in Python: reading it asks the manager for the element, assigning to
+// it stores through (`names[0] = "eve"` changes the managed list). It holds the proxy and the
+// index, not a value: `T value = names[0]` takes a copy; `auto` keeps the reference.
+template <typename Proxy, typename T>
+class ItemReference {
+ public:
+  ItemReference(Proxy& proxy, int64_t index) : proxy_(&proxy), index_(index) {}
+  operator T() const { return proxy_->get(index_); }
+  T get() const { return proxy_->get(index_); }
+  const ItemReference& operator=(const T& value) const {
+    proxy_->set(index_, value);
+    return *this;
+  }
+  // `a[0] = b[1]` copies the element, not the reference.
+  const ItemReference& operator=(const ItemReference& other) const { return *this = other.get(); }
+  friend bool operator==(const ItemReference& item, const T& value) { return item.get() == value; }
+
+ private:
+  Proxy* proxy_;
+  int64_t index_;
+};
 
 template <typename T>
 class ListProxy : public BaseProxy {
@@ -50,7 +74,9 @@ class ListProxy : public BaseProxy {
   size_t count(const T& value) const { return CallFor<uint64_t>("count", Bytes(value)); }
   size_t size() const { return CallFor<uint64_t>("size"); }
   T get(int64_t index) const { return CallDecoding("get", &Element<T>, index); }
-  T operator[](int64_t index) const { return get(index); }
+  // list[index], readable and assignable; on a const proxy a copy that cannot be assigned to.
+  ItemReference<ListProxy, T> operator[](int64_t index) { return {*this, index}; }
+  const T operator[](int64_t index) const { return get(index); }
   void set(int64_t index, const T& value) { Invoke("set", index, Store(value)); }
   // del list[index]
   void erase(int64_t index) { Invoke("erase", index); }
@@ -117,26 +143,57 @@ class DictProxy : public BaseProxy {
 
 // Named attributes of any serializable type. get<T> of a name never set is an AttributeError;
 // of a name set with another type, a TypeError.
+//
+// As in Python, a name that starts with '_' is the proxy's own: it stays in this process (shared
+// by copies of this proxy made here), is never sent to the manager and is not in names().
 class NamespaceProxy : public BaseProxy {
  public:
   NamespaceProxy() = default;
 
   template <typename T>
   void set(const std::string& name, const T& value) {
+    if (IsLocal(name)) {
+      (*local_)[name] = value;
+      return;
+    }
     Invoke("set", name, internal::manager::TypeTag<T>(), Store(value));
   }
   template <typename T>
   T get(const std::string& name) const {
+    if (IsLocal(name)) return LocalValue<T>(name);
     return CallDecoding("get", &Element<T>, name, internal::manager::TypeTag<T>());
   }
-  bool has(const std::string& name) const { return CallFor<bool>("has", name); }
+  bool has(const std::string& name) const {
+    return IsLocal(name) ? local_->contains(name) : CallFor<bool>("has", name);
+  }
   // AttributeError if never set.
-  void erase(const std::string& name) { Invoke("erase", name); }
+  void erase(const std::string& name) {
+    if (!IsLocal(name)) {
+      Invoke("erase", name);
+    } else if (local_->erase(name) == 0) {
+      throw AttributeError("'Namespace' object has no attribute '" + name + "'");
+    }
+  }
   std::vector<std::string> names() const { return CallFor<std::vector<std::string>>("names"); }
 
  private:
   friend class BaseManager;
   using BaseProxy::BaseProxy;
+
+  static bool IsLocal(const std::string& name) { return !name.empty() && name[0] == '_'; }
+  template <typename T>
+  T LocalValue(const std::string& name) const {
+    auto found = local_->find(name);
+    if (found == local_->end()) {
+      throw AttributeError("'Namespace' object has no attribute '" + name + "'");
+    }
+    const T* value = std::any_cast<T>(&found->second);
+    if (value == nullptr) throw TypeError("attribute '" + name + "' holds another type");
+    return *value;
+  }
+
+  std::shared_ptr<std::map<std::string, std::any>> local_ =
+      std::make_shared<std::map<std::string, std::any>>();
 };
 
 // A single managed value (Python's manager.Value): get() and set(). Use a managed Lock for
@@ -159,7 +216,8 @@ class ArrayProxy : public BaseProxy {
  public:
   ArrayProxy() = default;
   T get(int64_t index) const { return CallDecoding("get", &Element<T>, index); }
-  T operator[](int64_t index) const { return get(index); }
+  ItemReference<ArrayProxy, T> operator[](int64_t index) { return {*this, index}; }
+  const T operator[](int64_t index) const { return get(index); }
   void set(int64_t index, const T& value) { Invoke("set", index, Store(value)); }
   size_t size() const { return CallFor<uint64_t>("size"); }
   std::vector<T> slice(int64_t start, int64_t stop) const {

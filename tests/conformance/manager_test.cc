@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -74,6 +76,20 @@ TEST_P(ManagerConformance, ListFollowsPythonSemantics) {
   list.remove("a");
   list.erase(0);
   EXPECT_EQ(list.snapshot(), (std::vector<std::string>{"b", "c", "d"}));
+  list[1] = "w";  // Python's list[1] = 'w': stores through the proxy
+  EXPECT_EQ(list.snapshot(), (std::vector<std::string>{"b", "w", "d"}));
+  list[0] = list[2];
+  EXPECT_EQ(list.snapshot(), (std::vector<std::string>{"d", "w", "d"}));
+  std::string copied = list[1];
+  EXPECT_EQ(copied, "w");
+  const ListProxy<std::string>& read_only = list;
+  static_assert(!std::is_assignable_v<decltype(read_only[0]), std::string>,
+                "a const proxy's element is a copy: assigning to it must not compile");
+  static_assert(!std::is_assignable_v<decltype(std::declval<const ArrayProxy<int>&>()[0]), int>);
+  list.erase(0);
+  list.set(0, "b");
+  list.insert(1, "c");
+  EXPECT_EQ(list.snapshot(), (std::vector<std::string>{"b", "c", "d"}));
   EXPECT_THROW(list.get(3), IndexError);
   EXPECT_THROW(list.remove("nope"), ValueError);
   EXPECT_THROW(list.index("nope"), ValueError);
@@ -110,11 +126,24 @@ TEST_P(ManagerConformance, DictAndNamespaceFollowPythonSemantics) {
   ns.erase("x");
   EXPECT_FALSE(ns.has("x"));
   EXPECT_EQ(ns.names(), (std::vector<std::string>{"name"}));
+
+  ns.set("_cache", 99);  // as in Python, a '_' name is the proxy's own
+  EXPECT_EQ(ns.get<int>("_cache"), 99);
+  EXPECT_TRUE(ns.has("_cache"));
+  EXPECT_THROW(ns.get<std::string>("_cache"), TypeError);
+  EXPECT_EQ(ns.names(), (std::vector<std::string>{"name"})) << "'_cache' reached the manager";
+  NamespaceProxy alias = ns;
+  EXPECT_EQ(alias.get<int>("_cache"), 99);
+  ns.erase("_cache");
+  EXPECT_THROW(alias.get<int>("_cache"), AttributeError);
+  EXPECT_THROW(ns.erase("_cache"), AttributeError);
 }
 
 void FillFromChild(DictProxy<int, std::string> dict, NamespaceProxy ns, QueueProxy<int> queue,
                    EventProxy done, ValueProxy<int> value) {
   dict.set(7, "seven");
+  if (ns.has("_parent_only")) multiproc::exit(5);  // a '_' name must not travel
+  ns.set("_child_only", 1);
   ns.set("from_child", 42);
   for (int i = 0; i < 5; ++i) queue.put(i);
   value.set(value.get() + 1);
@@ -128,6 +157,7 @@ TEST_P(ManagerConformance, ProxiesTravelToChildren) {
   auto queue = manager.Queue<int>();
   auto done = manager.Event();
   auto value = manager.Value<int>(41);
+  ns.set("_parent_only", 1);
   Process child = MakeProcess(FillFromChild, dict, ns, queue, done, value);
   child.start();
   EXPECT_TRUE(done.wait(absl::Seconds(20)));
@@ -137,6 +167,7 @@ TEST_P(ManagerConformance, ProxiesTravelToChildren) {
   EXPECT_EQ(child.exitcode(), 0);
   EXPECT_EQ(dict.get(7), "seven");
   EXPECT_EQ(ns.get<int>("from_child"), 42);
+  EXPECT_EQ(ns.names(), (std::vector<std::string>{"from_child"}));
   EXPECT_EQ(value.get(), 42);
 }
 
