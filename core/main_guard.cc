@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string>
 
 #include "absl/strings/numbers.h"
 #include "core/bootstrap.h"
@@ -47,6 +48,12 @@ platform::NativeHandle ParseHandleOrExit(const char* text) {
   std::exit(internal::RunChild(received->payload, table));
 }
 
+constexpr const char* kGuardExample =
+    "    int main(int argc, char** argv) {\n"
+    "      multiproc::main_guard(argc, argv);\n"
+    "      ...\n"
+    "    }\n";
+
 bool IsMarkedAsSpawnedChild() {
   absl::StatusOr<std::vector<std::string>> arguments = platform::CurrentCommandLine();
   return arguments.ok() && arguments->size() >= 3 &&
@@ -68,17 +75,24 @@ void main_guard(int argc, char** argv) {
 namespace internal {
 
 void RequireMainGuard() {
-  if (guard_passed || !IsMarkedAsSpawnedChild()) return;
+  if (guard_passed) return;
+  if (IsMarkedAsSpawnedChild()) {
+    throw BootstrapError(
+        "multiproc: this process is a child started with the 'spawn' or 'forkserver' method, and "
+        "it reached Process::start without calling multiproc::main_guard(argc, argv). A spawned "
+        "child runs main() from the top, so make the guard the first statement of main:\n" +
+        std::string(kGuardExample) +
+        "It is the C++ form of Python's `if __name__ == '__main__':`; without it every child "
+        "would start children of its own.");
+  }
+  // Checked under every start method: a program that forgot the guard would work with 'fork'
+  // and fail only once run with 'spawn', the one method Windows has.
   throw BootstrapError(
-      "multiproc: this process is a child started with the 'spawn' or 'forkserver' method, and "
-      "it reached Process::start without calling multiproc::main_guard(argc, argv). A spawned "
-      "child runs main() from the top, so make the guard the first statement of main:\n"
-      "    int main(int argc, char** argv) {\n"
-      "      multiproc::main_guard(argc, argv);\n"
-      "      ...\n"
-      "    }\n"
-      "It is the C++ form of Python's `if __name__ == '__main__':`; without it every child "
-      "would start children of its own.");
+      "multiproc: Process::start in a program whose main() has not called "
+      "multiproc::main_guard(argc, argv). Under 'spawn' (the only start method on Windows) and "
+      "'forkserver' a child runs main() from the top, so the guard must be the first statement "
+      "of main, under every start method:\n" +
+      std::string(kGuardExample) + "It is the C++ form of Python's `if __name__ == '__main__':`.");
 }
 
 }  // namespace internal

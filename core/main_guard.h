@@ -11,8 +11,10 @@
 //     worker.join();
 //   }
 //
-// A spawned child that reaches Process::start without having passed through main_guard throws
-// BootstrapError saying exactly this, instead of starting children of its own forever.
+// Process::start in a program that has not passed through main_guard throws BootstrapError
+// saying so, under every start method: a program that forgot the guard would otherwise work with
+// 'fork' and fail only under 'spawn' (Windows' one method), where a spawned child without it
+// would start children of its own forever.
 #ifndef MULTIPROC_CORE_MAIN_GUARD_H_
 #define MULTIPROC_CORE_MAIN_GUARD_H_
 
@@ -21,7 +23,7 @@ namespace multiproc {
 void main_guard(int argc, char** argv);
 
 namespace internal {
-// Throws BootstrapError if this process is a spawned child that has not called main_guard.
+// Throws BootstrapError if this process has not called main_guard.
 void RequireMainGuard();
 }  // namespace internal
 

@@ -247,7 +247,6 @@ TEST_P(SeedScenario, SpawnedChildDoesNotRunMainPastTheGuard) {
 }
 
 TEST_P(SeedScenario, ForgottenMainGuardIsABootstrapErrorNotAForkBomb) {
-  if (IsFork()) GTEST_SKIP() << "fork children do not re-run main(), so no guard is needed";
   absl::StatusOr<std::string> self = platform::CurrentExecutablePath();
   ASSERT_TRUE(self.ok());
   platform::LaunchSpec spec;
