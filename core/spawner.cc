@@ -41,10 +41,10 @@ absl::StatusOr<platform::ChildProcess> RelaunchSelf(const char* marker,
 absl::Status RequireTravellingTarget(const ChildRequest& request, StartMethod method) {
   if (request.payload.has_value()) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
-      "the target is a capturing lambda or std::function, which cannot be sent to a child "
-      "started with '",
-      StartMethodName(method),
-      "' (Python raises PicklingError here); pass a plain function or a capture-less lambda "
+      "the target cannot be sent to a child started with '", StartMethodName(method),
+      "': only a function travels (by its code address, the same in every run of the program), "
+      "and a capturing or generic lambda, a function object or std::function is none (Python "
+      "raises PicklingError here); pass a plain function or a non-generic capture-less lambda "
       "and give it arguments, or use the 'fork' start method"));
 }
 

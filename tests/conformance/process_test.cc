@@ -272,6 +272,28 @@ TEST_P(ProcessConformance, CapturingLambdaRunsUnderForkOnly) {
   EXPECT_EQ(child.exitcode(), 0);
 }
 
+// A generic lambda captures nothing, yet cannot travel (it has no one function to point at): the
+// error must say so, not call it a capturing lambda.
+TEST_P(ProcessConformance, AGenericLambdaIsRefusedWithItsRealCause) {
+  Process child = MakeProcess([](auto value) { (void)value; }, 1);
+  if (IsFork()) {
+    child.start();
+    child.join();
+    EXPECT_EQ(child.exitcode(), 0);
+    return;
+  }
+  try {
+    child.start();
+    ADD_FAILURE() << "a generic lambda started under " << GetParam();
+  } catch (const SerializationError& error) {
+    std::string message = error.what();
+    EXPECT_NE(message.find("generic"), std::string::npos) << message;
+    EXPECT_NE(message.find("pass a plain function or a non-generic capture-less lambda"),
+              std::string::npos)
+        << message;
+  }
+}
+
 void ReportFromGrandchild(platform::OwnedHandle report) { Send(report, "grandchild ran"); }
 
 // Exit code 4: the daemon's new Process was not a daemon by default, as Python makes it.
