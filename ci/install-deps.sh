@@ -73,7 +73,7 @@ apt_update() {
 
 if [ "$check_only" = 1 ]; then
   everything=("${linux_packages[@]}" "${windows_packages[@]}" "${bench_packages[@]}")
-  [ -n "$(apt-cache policy libabsl-dev 2>/dev/null | grep Candidate)" ] || apt_update
+  apt-cache show libabsl-dev >/dev/null 2>&1 || apt_update  # a new machine has no package lists
   if apt-get -s install --no-install-recommends "${everything[@]}" >/tmp/multiproc-apt-check.log 2>&1; then
     echo "[deps] check: all ${#everything[@]} packages install together (apt-get -s)"
     exit 0
