@@ -96,11 +96,13 @@ class Forkserver {
   }
 
   // In a freshly forked child: it must not hold the server's channel or any status pipe, or the
-  // parent would not see end-of-stream when the server or a sibling goes away.
+  // parent would not see end-of-stream when the server or a sibling goes away; nor its siblings'
+  // process handles, or each child would hold one per running sibling (CPython's
+  // test_child_fd_inflation).
   void CloseServerHandles(platform::OwnedHandle& own_status_pipe) {
     channel_.reset();
     own_status_pipe.reset();
-    for (ServedChild& sibling : children_) sibling.status_pipe.reset();
+    children_.clear();
   }
 
   [[noreturn]] static void Exit(int code) { platform::ExitImmediately(code); }

@@ -2,7 +2,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -292,6 +294,47 @@ TEST_P(ProcessConformance, AGenericLambdaIsRefusedWithItsRealCause) {
               std::string::npos)
         << message;
   }
+}
+
+size_t OpenDescriptors() {
+  std::error_code error;
+  size_t count = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++count;
+  }
+  return count;
+}
+
+void ReportDescriptorsThenWait(platform::OwnedHandle report, Event done) {
+  Send(report, absl::StrCat(OpenDescriptors()));
+  report.reset();
+  done.wait(absl::Seconds(30));
+}
+
+// CPython's test_child_fd_inflation: a forkserver child must not inherit the server's handles on
+// its running siblings, so its descriptor count does not grow with their number.
+TEST_P(ProcessConformance, ForkserverChildrenDoNotInheritTheirSiblings) {
+  if (GetParam() != "forkserver") {
+    GTEST_SKIP() << "only forkserver children come from a server holding their siblings";
+  }
+  Event done;
+  std::vector<Process> children;
+  std::vector<std::string> counts;
+  for (int i = 0; i < 5; ++i) {
+    testing::ReportPipe pipe = MakeReportPipe();
+    children.push_back(MakeProcess(ReportDescriptorsThenWait, std::move(pipe.writer), done));
+    children.back().start();
+    counts.push_back(ReceiveAll(pipe.reader));
+  }
+  done.set();
+  for (Process& child : children) {
+    child.join(absl::Seconds(30));
+    EXPECT_EQ(child.exitcode(), 0);
+  }
+  EXPECT_EQ(std::set<std::string>(counts.begin(), counts.end()).size(), 1u)
+      << "descriptor counts of children started beside 0..4 siblings: "
+      << absl::StrJoin(counts, ", ");
 }
 
 void ReportFromGrandchild(platform::OwnedHandle report) { Send(report, "grandchild ran"); }
