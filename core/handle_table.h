@@ -36,8 +36,10 @@ class HandleTable {
 
   // Receiving side: a handle to the object at `index`, owned by the caller. It is a duplicate,
   // and the table keeps its own until it is destroyed: an object that appears N times in one
-  // message travels once and decodes N times (a Lock in every item of a Pool chunk). Throws
-  // SerializationError for an index out of range, OSError if the duplicate cannot be made.
+  // message travels once and decodes N times (a Lock in every item of a Pool chunk). Code that
+  // runs a target after decoding its arguments drops the table first (InvokeTarget does), so the
+  // target holds the last copy of each handle. Throws SerializationError for an index out of
+  // range, OSError if the duplicate cannot be made.
   platform::OwnedHandle Take(size_t index);
 
   // Receiving side: true if `index` names a handle that is still in the table.

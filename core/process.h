@@ -63,6 +63,9 @@ template <typename R, typename... P>
 void InvokeTarget(const void* target, const std::string& arguments, HandleTable& handles) {
   auto function = reinterpret_cast<R (*)(P...)>(const_cast<void*>(target));
   std::tuple<std::decay_t<P>...> decoded = DecodeArguments<std::decay_t<P>...>(arguments, handles);
+  // The arguments now hold their own handles; the table's copies go before the target runs, so
+  // a target that closes an argument (a pipe end, to signal end of stream) closes the last one.
+  handles = HandleTable();
   std::apply([function](auto&... values) { function(std::forward<P>(values)...); }, decoded);
 }
 
