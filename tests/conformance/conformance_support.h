@@ -3,6 +3,8 @@
 #ifndef MULTIPROC_TESTS_CONFORMANCE_CONFORMANCE_SUPPORT_H_
 #define MULTIPROC_TESTS_CONFORMANCE_CONFORMANCE_SUPPORT_H_
 
+#include <cstddef>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -60,6 +62,17 @@ inline ReportPipe MakeReportPipe() {
   absl::StatusOr<platform::PipePair> pipe = platform::CreateSimplexPipe();
   if (!pipe.ok()) throw OSError(std::string(pipe.status().message()));
   return {std::move(pipe->first), std::move(pipe->second)};
+}
+
+// This process's open descriptors (Linux: the entries of /proc/self/fd; 0 where there is none).
+inline size_t OpenDescriptorCount() {
+  std::error_code error;
+  size_t count = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace multiproc::testing

@@ -2,7 +2,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -296,18 +295,8 @@ TEST_P(ProcessConformance, AGenericLambdaIsRefusedWithItsRealCause) {
   }
 }
 
-size_t OpenDescriptors() {
-  std::error_code error;
-  size_t count = 0;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    ++count;
-  }
-  return count;
-}
-
 void ReportDescriptorsThenWait(platform::OwnedHandle report, Event done) {
-  Send(report, absl::StrCat(OpenDescriptors()));
+  Send(report, absl::StrCat(testing::OpenDescriptorCount()));
   report.reset();
   done.wait(absl::Seconds(30));
 }

@@ -1,6 +1,5 @@
 // Shared memory objects under every start method: seed 001/002 (objects made in the parent are
 // shared by children; one made fresh in a child is not) and the locked-counter exactness test.
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -120,23 +119,14 @@ void SumValues(std::vector<Value<int>> values, platform::OwnedHandle report) {
   Send(report, absl::StrCat(sum));
 }
 
-size_t OpenDescriptorCount() {
-  std::error_code error;
-  size_t count = 0;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    ++count;
-  }
-  return count;
-}
-
 TEST_P(SharedMemoryConformance, TenThousandValuesShareAFewHandles) {
-  size_t descriptors_before = OpenDescriptorCount();
+  size_t descriptors_before = testing::OpenDescriptorCount();
   std::vector<Value<int>> values;
   values.reserve(10000);
   for (int i = 0; i < 10000; ++i) values.emplace_back(i % 7);
   if (platform::SupportsFork()) {
-    EXPECT_LT(OpenDescriptorCount(), descriptors_before + 10) << "Values come from the heap";
+    EXPECT_LT(testing::OpenDescriptorCount(), descriptors_before + 10)
+        << "Values come from the heap";
   }
   std::vector<Value<int>> some(values.begin(), values.begin() + 700);
   int64_t expected = 0;
