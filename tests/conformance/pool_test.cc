@@ -305,7 +305,9 @@ int AddToValue(Value<int> total, int amount) {
 TEST_P(PoolConformance, TheSameShareableInManyItemsOfAChunkReachesEachItem) {
   Pool pool(Options(2));
   Lock lock;
-  std::vector<bool> free = pool.map(TryLockArgument, std::vector<Lock>(10, lock), 5);
+  // One chunk of ten: one worker decodes the Lock ten times (two chunks would let two workers
+  // try the lock at the same moment, and one of them find it taken by the other).
+  std::vector<bool> free = pool.map(TryLockArgument, std::vector<Lock>(10, lock), 10);
   EXPECT_EQ(std::count(free.begin(), free.end(), true), 10);
   lock.acquire();
   std::vector<bool> taken = pool.map(TryLockArgument, std::vector<Lock>(10, lock));
