@@ -31,7 +31,10 @@ std::string Response(std::string_view authkey, std::string_view message) {
       .append(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
-std::string ReceiveHandshakeMessage(Connection& connection) {
+std::string ReceiveHandshakeMessage(Connection& connection, std::optional<absl::Duration> timeout) {
+  if (timeout.has_value() && !connection.poll(*timeout)) {
+    throw AuthenticationError("authentication: the peer sent nothing within the time limit");
+  }
   try {
     return connection.recv_bytes(kLongestHandshakeMessage);
   } catch (const OSError&) {
@@ -54,14 +57,15 @@ class NoReadAhead {
 
 }  // namespace
 
-void DeliverChallenge(Connection& connection, std::string_view authkey) {
+void DeliverChallenge(Connection& connection, std::string_view authkey,
+                      std::optional<absl::Duration> timeout) {
   NoReadAhead exact_reads(connection);
   std::array<std::byte, kRandomLength> random{};
   ThrowIfError(platform::FillRandom(absl::MakeSpan(random)), "authentication");
   std::string message =
       std::string(kDigestName).append(reinterpret_cast<const char*>(random.data()), random.size());
   connection.send_bytes(std::string(kChallenge) + message);
-  std::string response = ReceiveHandshakeMessage(connection);
+  std::string response = ReceiveHandshakeMessage(connection, timeout);
   if (!platform::ConstantTimeEquals(Bytes(response), Bytes(Response(authkey, message)))) {
     try {
       connection.send_bytes(kFailure);
@@ -73,9 +77,10 @@ void DeliverChallenge(Connection& connection, std::string_view authkey) {
   connection.send_bytes(kWelcome);
 }
 
-void AnswerChallenge(Connection& connection, std::string_view authkey) {
+void AnswerChallenge(Connection& connection, std::string_view authkey,
+                     std::optional<absl::Duration> timeout) {
   NoReadAhead exact_reads(connection);
-  std::string message = ReceiveHandshakeMessage(connection);
+  std::string message = ReceiveHandshakeMessage(connection, timeout);
   if (!message.starts_with(kChallenge)) {
     throw AuthenticationError("authentication: protocol error, expected a challenge");
   }
@@ -87,7 +92,7 @@ void AnswerChallenge(Connection& connection, std::string_view authkey) {
         "multiproc accepts)");
   }
   connection.send_bytes(Response(authkey, message));
-  if (ReceiveHandshakeMessage(connection) != kWelcome) {
+  if (ReceiveHandshakeMessage(connection, timeout) != kWelcome) {
     throw AuthenticationError("authentication: digest sent was rejected");
   }
 }

@@ -13,14 +13,20 @@
 #ifndef MULTIPROC_CORE_AUTHENTICATION_H_
 #define MULTIPROC_CORE_AUTHENTICATION_H_
 
+#include <optional>
 #include <string_view>
 
+#include "absl/time/time.h"
 #include "core/connection.h"
 
 namespace multiproc::internal {
 
-void DeliverChallenge(Connection& connection, std::string_view authkey);
-void AnswerChallenge(Connection& connection, std::string_view authkey);
+// With a `timeout`, each handshake message the peer owes must arrive within it, or the
+// handshake fails with AuthenticationError: a peer that connects and says nothing is dropped.
+void DeliverChallenge(Connection& connection, std::string_view authkey,
+                      std::optional<absl::Duration> timeout = std::nullopt);
+void AnswerChallenge(Connection& connection, std::string_view authkey,
+                     std::optional<absl::Duration> timeout = std::nullopt);
 
 }  // namespace multiproc::internal
 

@@ -33,14 +33,21 @@ Listener::Listener(std::string address, std::optional<std::string> authkey,
     : listener_(Listen(std::move(address), family, backlog)), authkey_(std::move(authkey)) {}
 
 Connection Listener::accept() {
+  Connection connection = accept_unauthenticated();
+  authenticate(connection);
+  return connection;
+}
+
+Connection Listener::accept_unauthenticated() {
   absl::StatusOr<platform::OwnedHandle> accepted = listener_.Accept();
   if (absl::IsFailedPrecondition(accepted.status())) throw OSError("Listener: it is closed");
-  Connection connection = Adopt(internal::ValueOrThrow(std::move(accepted), "Listener accept"));
-  if (authkey_) {
-    internal::DeliverChallenge(connection, *authkey_);
-    internal::AnswerChallenge(connection, *authkey_);
-  }
-  return connection;
+  return Adopt(internal::ValueOrThrow(std::move(accepted), "Listener accept"));
+}
+
+void Listener::authenticate(Connection& connection, std::optional<absl::Duration> timeout) const {
+  if (!authkey_) return;
+  internal::DeliverChallenge(connection, *authkey_, timeout);
+  internal::AnswerChallenge(connection, *authkey_, timeout);
 }
 
 Connection Client(const std::string& address, std::optional<std::string> authkey) {

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/time/time.h"
 #include "core/connection.h"
 #include "platform/listener.h"
 
@@ -49,6 +50,15 @@ class Listener {
   // Waits for a Client and authenticates it when there is an authkey. AuthenticationError if it
   // fails (the client is dropped; the Listener keeps listening); OSError once closed.
   Connection accept();
+
+  // accept() in two halves, for a server that authenticates each client on that client's own
+  // thread, so that its accept loop never waits on a peer (a manager): accept_unauthenticated()
+  // returns the next connection as it arrived; authenticate() runs the handshake when there is
+  // an authkey, each message the peer owes due within `timeout`. AuthenticationError if the
+  // proof fails or a message is late; EOFError/OSError if the peer goes away.
+  Connection accept_unauthenticated();
+  void authenticate(Connection& connection,
+                    std::optional<absl::Duration> timeout = std::nullopt) const;
 
   // Where Clients connect; for TCP with port 0, the port actually chosen.
   const std::string& address() const { return listener_.address(); }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <typeinfo>
 #include <utility>
@@ -24,6 +25,8 @@ namespace {
 // More concurrent clients than this are turned away at once (a flood of connections must not
 // exhaust the server's threads).
 constexpr int kMaxClients = 512;
+// How long a connecting peer may take over each handshake message before it is dropped.
+constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
 
 std::string Demangled(const std::type_info& type) {
 #if __has_include(<cxxabi.h>)
@@ -258,9 +261,7 @@ void Server::ServeForever(Listener& listener) {
   for (uint64_t client = 1;; ++client) {
     Connection connection;
     try {
-      connection = listener.accept();
-    } catch (const AuthenticationError&) {
-      continue;  // a client with the wrong key; the listener already dropped it
+      connection = listener.accept_unauthenticated();
     } catch (const OSError&) {
       // Out of descriptors, say: wait a little rather than spin, then keep serving.
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -271,9 +272,29 @@ void Server::ServeForever(Listener& listener) {
       connection.close();
       continue;
     }
-    std::thread([this, connection = std::move(connection), client]() mutable {
-      Serve(std::move(connection), client);
-    }).detach();
+    try {
+      std::thread([this, connection = std::move(connection), client]() mutable {
+        if (Admitted(connection)) {
+          Serve(std::move(connection), client);
+        } else {
+          --clients_;
+        }
+      }).detach();
+    } catch (const std::system_error&) {
+      --clients_;  // no thread to be had: this client is dropped, the server serves on
+    }
+  }
+}
+
+// The handshake runs on the client's own thread, as CPython's manager does it: whatever a peer
+// does there (connect and close, stall, send half a frame or garbage, die mid-handshake) costs
+// that thread and that connection only, never the accept loop or the server.
+bool Server::Admitted(Connection& connection) const {
+  try {
+    listener_->authenticate(connection, kHandshakeTimeout);
+    return true;
+  } catch (const std::exception&) {
+    return false;
   }
 }
 

@@ -62,6 +62,8 @@ class Server {
   class Context;
 
   Reply Handle(const Request& request, uint64_t client);
+  // Runs the listener's handshake with a deadline; false if the peer failed it.
+  bool Admitted(Connection& connection) const;
   void Serve(Connection connection, uint64_t client);
   std::shared_ptr<Referent> Find(uint64_t id, const std::string& type);
   void Incref(uint64_t id);

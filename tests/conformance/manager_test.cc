@@ -15,6 +15,8 @@
 #include "absl/time/clock.h"
 #include "core/listener.h"
 #include "core/manager_protocol.h"
+#include "platform/listener.h"
+#include "platform/pipe.h"
 #include "platform/process.h"
 #include "tests/conformance/conformance_support.h"
 
@@ -462,6 +464,58 @@ TEST_P(ManagerConformance, BadRequestsGetTypedErrorsAndTheServerKeepsServing) {
   EXPECT_EQ(list.size(), 1u);
   list.append(2);
   EXPECT_EQ(list.snapshot(), (std::vector<int>{1, 2}));
+}
+
+// Strangers at the manager's address, before they have authenticated: each connects and
+// closes at once (a port scan, a health check), sends half a length header, or offers a wrong
+// key. None of them may stop the server: after each, its own proxies still work.
+void MisbehaveAt(const std::string& address, int round) {
+  platform::AddressFamily family = platform::AddressFamilyOf(address);
+  {
+    absl::StatusOr<platform::OwnedHandle> closes_at_once = platform::ConnectTo(family, address);
+    ASSERT_TRUE(closes_at_once.ok()) << closes_at_once.status();
+  }
+  {
+    absl::StatusOr<platform::OwnedHandle> half_header = platform::ConnectTo(family, address);
+    ASSERT_TRUE(half_header.ok()) << half_header.status();
+    const std::byte two_bytes[2] = {std::byte{0}, std::byte{0}};
+    (void)platform::WriteAll(half_header->get(), two_bytes);
+  }
+  if (round % 5 == 0) {
+    EXPECT_THROW(Client(address, std::string("not the key")), AuthenticationError);
+  }
+}
+
+TEST_P(ManagerConformance, PeersThatFailTheHandshakeNeverStopTheServer) {
+  for (const std::string& address : {std::string(), std::string("127.0.0.1:0")}) {
+    SyncManager manager(address, std::nullopt, GetParam());
+    manager.start();
+    auto dict = manager.dict<int, int>();
+    for (int round = 0; round < 20; ++round) {
+      MisbehaveAt(manager.address(), round);
+      dict.set(round, round);
+    }
+    EXPECT_EQ(dict.size(), 20u) << "at " << manager.address();
+  }
+}
+
+void AppendOne(ListProxy<int> list) { list.append(1); }
+
+// A peer that connects and says nothing must not keep anyone else out: the handshake waits on
+// that peer's own thread (and gives up after a deadline), never on the accept loop.
+TEST_P(ManagerConformance, ASilentPeerDoesNotBlockNewClients) {
+  SyncManager manager = StartManager();
+  auto list = manager.list<int>();
+  absl::StatusOr<platform::OwnedHandle> silent =
+      platform::ConnectTo(platform::AddressFamilyOf(manager.address()), manager.address());
+  ASSERT_TRUE(silent.ok()) << silent.status();
+  Process child = MakeProcess(AppendOne, list);  // its proxy connects afresh
+  child.start();
+  child.join(absl::Seconds(5));
+  if (child.is_alive()) child.kill();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0) << "a new client waited behind a silent peer";
+  EXPECT_EQ(list.size(), 1u);
 }
 
 TEST_P(ManagerConformance, WrongAuthkeyIsRefused) {
