@@ -69,7 +69,13 @@ absl::StatusOr<OwnedHandle> StreamListener::Accept() {
   if (!handle_.valid()) return absl::FailedPreconditionError("the listener is closed");
   if (family_ == AddressFamily::kTcp) return windows::AcceptTcp(handle_.get());
   absl::Status connected = windows::WaitForPipeClient(handle_.get());
-  if (!connected.ok()) return connected;
+  if (!connected.ok()) {
+    // This instance is spent: a fresh one takes its place, or every later Accept would fail on
+    // it again and every client would find the pipe busy.
+    absl::StatusOr<OwnedHandle> fresh = NextInstance(address_, /*first=*/false);
+    if (fresh.ok()) handle_ = std::move(*fresh);
+    return connected;
+  }
   absl::StatusOr<OwnedHandle> next = NextInstance(address_, /*first=*/false);
   if (!next.ok()) return next.status();
   return std::exchange(handle_, std::move(*next));

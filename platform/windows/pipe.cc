@@ -115,7 +115,11 @@ absl::Status WaitForPipeClient(NativeHandle server) {
   absl::StatusOr<IoOutcome> connected = RunOverlapped(
       handle, [&](OVERLAPPED* overlapped) { return ConnectNamedPipe(handle, overlapped); });
   if (!connected.ok()) return connected.status();
-  if (connected->error == ERROR_SUCCESS || connected->error == ERROR_PIPE_CONNECTED) {
+  // ERROR_NO_DATA: a client connected and closed before this call. It counts as a connection
+  // (whose reads end at once), so the listener moves on to a fresh instance: an error here would
+  // leave it retrying this dead instance forever and every later client finding the pipe busy.
+  if (connected->error == ERROR_SUCCESS || connected->error == ERROR_PIPE_CONNECTED ||
+      connected->error == ERROR_NO_DATA) {
     return absl::OkStatus();
   }
   return Win32ErrorStatus("ConnectNamedPipe", connected->error);
