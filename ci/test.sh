@@ -6,10 +6,12 @@
 #   ci/test.sh --cells linux-release,windows-wine
 #
 # Cells: linux-release, linux-stress (ci/stress.sh on the release build: resource growth and the
-# crash matrix), linux-asan-ubsan, linux-tsan, consumer (find_package from an install
-# prefix), bench-quick (ci/bench.sh --quick: every report row present, positive and
-# self-checked), fuzz-smoke (ci/fuzz.sh: every libFuzzer target for 15 s under ASan/UBSan),
-# windows-wine (MinGW-w64 cross build, the same ctest suite executed under Wine).
+# crash matrix), linux-asan-ubsan, linux-tsan, consumer (the release build installed to a fresh
+# prefix; tests/consumer builds and runs the README's quick start with find_package and with
+# pkg-config, and compiles each installed header alone), bench-quick (ci/bench.sh --quick on the
+# release build: every report row present, positive and self-checked), fuzz-smoke (ci/fuzz.sh:
+# every libFuzzer target for 15 s under ASan/UBSan, one per core), windows-wine (MinGW-w64 cross
+# build, the same ctest suite executed under Wine).
 # Exits non-zero if any cell fails or runs zero tests.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
