@@ -135,9 +135,11 @@ int CountThreads();
 // For leak checks: the number must not grow over repeated start/join or pool cycles.
 int CountOpenHandles();
 
-// Forks; the child runs `child_main` and exits with its result without running atexit handlers or
-// static destructors. The child shares nothing new with the parent except what fork copies.
-// Unimplemented where SupportsFork() is false.
+// Forks; the child runs `child_main` and exits with its result. On the way out it runs the atexit
+// handlers (and static destructors) registered in the child, as CPython runs a fork child's
+// since 3.12 (gh-83856), but never those it inherited from the parent: they belong to the
+// parent's state and would flush or tear it down twice. The child shares nothing new with the
+// parent except what fork copies. Unimplemented where SupportsFork() is false.
 absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
                                         bool kill_when_parent_dies);
 

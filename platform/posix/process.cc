@@ -23,6 +23,7 @@
 #include <boost/process/posix.hpp>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -51,6 +52,24 @@ constexpr int kParentAlreadyGone = 125;
 // quarter of what a fork child costs beyond fork itself. Sanitizers still see the call, as
 // their _exit is the one bound.
 void (*volatile const exit_bound_at_load)(int) = ::_exit;
+void (*volatile const exit_with_handlers_bound_at_load)(int) = ::exit;
+int (*volatile const on_exit_bound_at_load)(void (*)(int, void*), void*) = ::on_exit;
+
+// Registered first thing in a fork child, so exit runs it after every handler the child
+// registered and before any it inherited: it ends the process there, with the exit status.
+void EndBeforeInheritedExitHandlers(int exit_code, void*) {
+  std::fflush(nullptr);  // the child's handlers may have printed; exit would flush after them
+  exit_bound_at_load(exit_code);
+}
+
+// In a fork child: runs `child_main`, then exits through the child's own exit handlers only.
+[[noreturn]] void RunForkChild(absl::FunctionRef<int()> child_main) {
+  if (on_exit_bound_at_load(EndBeforeInheritedExitHandlers, nullptr) != 0) {
+    exit_bound_at_load(child_main());  // no room to register: better no handlers than theirs
+  }
+  exit_with_handlers_bound_at_load(child_main());
+  __builtin_unreachable();
+}
 
 // Async-signal-safe: runs in a forked child. The parent may have died between fork and prctl;
 // then nobody would send the signal, so the child checks and leaves at once. Raw system calls,
@@ -167,8 +186,7 @@ absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
     if (kill_when_parent_dies) DieWithParent(parent);
-    exit_bound_at_load(child_main());
-    __builtin_unreachable();
+    RunForkChild(child_main);
   }
   return WatchChild(pid);
 }

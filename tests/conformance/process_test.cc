@@ -162,6 +162,70 @@ TEST_P(ProcessConformance, ChildKnowsItsNameParentDaemonFlagAndAuthkey) {
   EXPECT_FALSE(parent_process().has_value());
 }
 
+// Where a child's exit handler reports; set by the target before it registers the handler.
+platform::OwnedHandle exit_handler_report;
+void ReportFromExitHandler() { Send(exit_handler_report, "exit handler ran"); }
+
+void RegisterExitHandlerThenReturn(platform::OwnedHandle report) {
+  exit_handler_report = std::move(report);
+  std::atexit(ReportFromExitHandler);
+}
+
+void RegisterExitHandlerThenExitWithThree(platform::OwnedHandle report) {
+  RegisterExitHandlerThenReturn(std::move(report));
+  multiproc::exit(3);
+}
+
+void RegisterExitHandlerThenSleep(platform::OwnedHandle report, Event registered) {
+  RegisterExitHandlerThenReturn(std::move(report));
+  registered.set();
+  absl::SleepFor(absl::Seconds(60));
+}
+
+// CPython runs the atexit handlers a child registered under every start method (since 3.12,
+// gh-83856), when the child ends normally or by sys.exit, and not when it is killed.
+TEST_P(ProcessConformance, ExitHandlersAChildRegisteredRunWhenItEnds) {
+  for (auto target : {RegisterExitHandlerThenReturn, RegisterExitHandlerThenExitWithThree}) {
+    testing::ReportPipe pipe = MakeReportPipe();
+    Process child = MakeProcess(target, std::move(pipe.writer));
+    child.start();
+    EXPECT_EQ(ReceiveAll(pipe.reader), "exit handler ran");
+    child.join();
+    EXPECT_EQ(child.exitcode(), target == RegisterExitHandlerThenReturn ? 0 : 3);
+  }
+}
+
+TEST_P(ProcessConformance, ExitHandlersOfAKilledChildDoNotRun) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  Event registered;
+  Process child = MakeProcess(RegisterExitHandlerThenSleep, std::move(pipe.writer), registered);
+  child.start();
+  ASSERT_TRUE(registered.wait(absl::Seconds(30)));
+  child.kill();
+  EXPECT_EQ(ReceiveAll(pipe.reader), "");
+  child.join();
+  EXPECT_EQ(child.exitcode(), -9);
+}
+
+// Counts runs of the handler the test process registers for itself; shared, so that a fork child
+// running its inherited copy would show.
+Value<int>& ParentHandlerRuns() {
+  static auto* runs = new Value<int>(0);
+  return *runs;
+}
+void CountParentHandlerRun() { ParentHandlerRuns().set(ParentHandlerRuns().get() + 1); }
+
+TEST_P(ProcessConformance, ExitHandlersOfTheParentDoNotRunInTheChild) {
+  static const bool registered = std::atexit(CountParentHandlerRun) == 0;
+  ASSERT_TRUE(registered);
+  ParentHandlerRuns().set(0);
+  Process child = MakeProcess(ReturnNormally);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_EQ(ParentHandlerRuns().get(), 0);
+}
+
 void ReportStartMethod(platform::OwnedHandle report) { Send(report, get_start_method()); }
 
 // As in Python, a child's default start method is its parent's (not the platform's default,
