@@ -129,13 +129,35 @@ struct TaskSignature<R (*)(P...)> {
   }
 };
 
+// Every entry point of Pool checks its function with this. A function that cannot travel to a
+// worker stops compilation with the one line below, where a failed concept would print a page of
+// unsatisfied candidates; the entry point's body is then skipped, so nothing else is reported.
 template <typename Function>
-concept PoolTask = TravellingTarget<Function>;
+constexpr bool IsPoolTask() {
+  constexpr bool kTravels = TravellingTarget<Function>;  // a named bool: no concept notes follow
+  static_assert(kTravels,
+                "a Pool task must be a plain function or a capture-less, non-generic lambda: a "
+                "capturing lambda, std::function or functor object cannot travel to a worker");
+  return kTravels;
+}
 
-// The callbacks of map_async and starmap_async: they receive the whole vector.
+template <typename T>
+constexpr bool kIsCallbacks = false;
+template <typename R>
+constexpr bool kIsCallbacks<Callbacks<R>> = true;
+
+// The callbacks of map_async and starmap_async: they receive the whole vector. For a function
+// IsPoolTask rejects, any type will do: the signature must not add errors of its own.
+template <typename Function, bool = TravellingTarget<Function>>
+struct MapCallbacksOf {
+  using type = Callbacks<std::vector<int>>;
+};
 template <typename Function>
-using MapCallbacks =
-    Callbacks<std::vector<typename TaskSignature<FunctionPointerOf<Function>>::Value>>;
+struct MapCallbacksOf<Function, true> {
+  using type = Callbacks<std::vector<typename TaskSignature<FunctionPointerOf<Function>>::Value>>;
+};
+template <typename Function>
+using MapCallbacks = typename MapCallbacksOf<Function>::type;
 
 }  // namespace internal
 
@@ -147,11 +169,12 @@ class Pool {
 
   // Runs initializer(initargs...) once in every worker before its first task.
   template <typename Initializer, typename... InitArgs>
-  requires internal::PoolTask<Initializer> Pool(const PoolOptions& options,
-                                                Initializer&& initializer, InitArgs&&... initargs) {
-    auto function = internal::ToFunctionPointer(initializer);
-    Start(options, internal::LocateFunction(reinterpret_cast<const void*>(function)),
-          InitializerFactory(function, std::forward<InitArgs>(initargs)...));
+  Pool(const PoolOptions& options, Initializer&& initializer, InitArgs&&... initargs) {
+    if constexpr (internal::IsPoolTask<Initializer>()) {
+      auto function = internal::ToFunctionPointer(initializer);
+      Start(options, internal::LocateFunction(reinterpret_cast<const void*>(function)),
+            InitializerFactory(function, std::forward<InitArgs>(initargs)...));
+    }
   }
 
   Pool(const Pool&) = delete;
@@ -159,79 +182,85 @@ class Pool {
   ~Pool() = default;  // the engine terminates and joins
 
   // function(args...) in a worker; its value, or raises its exception.
-  template <internal::PoolTask Function, typename... Args>
+  template <typename Function, typename... Args>
   auto apply(Function&& function, Args&&... args) {
-    return Unwrap(apply_async(std::forward<Function>(function), std::forward<Args>(args)...));
+    if constexpr (internal::IsPoolTask<Function>()) {
+      return Unwrap(apply_async(std::forward<Function>(function), std::forward<Args>(args)...));
+    }
   }
 
-  template <internal::PoolTask Function, typename... Args>
-  auto apply_async(Function&& function, Args&&... args) {
-    using Signature = internal::TaskSignature<internal::FunctionPointerOf<Function>>;
-    return apply_async(Callbacks<typename Signature::Result>{}, std::forward<Function>(function),
+  template <typename Function, typename... Args>
+  requires(!internal::kIsCallbacks<std::remove_cvref_t<Function>>) auto apply_async(
+      Function&& function, Args&&... args) {
+    if constexpr (internal::IsPoolTask<Function>()) {
+      using Signature = internal::TaskSignature<internal::FunctionPointerOf<Function>>;
+      return apply_async(Callbacks<typename Signature::Result>{}, std::forward<Function>(function),
+                         std::forward<Args>(args)...);
+    }
+  }
+
+  template <typename R, typename Function, typename... Args>
+  auto apply_async(Callbacks<R> callbacks, Function&& function, Args&&... args) {
+    if constexpr (internal::IsPoolTask<Function>()) {
+      return SubmitOne(std::move(callbacks), internal::ToFunctionPointer(function),
                        std::forward<Args>(args)...);
-  }
-
-  template <typename R, internal::PoolTask Function, typename... Args>
-  AsyncResult<typename internal::TaskSignature<internal::FunctionPointerOf<Function>>::Result>
-  apply_async(Callbacks<R> callbacks, Function&& function, Args&&... args) {
-    using Signature = internal::TaskSignature<internal::FunctionPointerOf<Function>>;
-    using Result = typename Signature::Result;
-    using Value = typename Signature::Value;
-    static_assert(std::is_same_v<std::decay_t<R>, std::decay_t<Result>>,
-                  "Pool::apply_async: the Callbacks' type must be the task's result type");
-    static_assert(Signature::kArity == sizeof...(Args),
-                  "Pool::apply_async: the number of arguments does not match the function");
-    auto state = std::make_shared<internal::ResultState<Value>>(std::move(callbacks));
-    std::vector<typename Signature::Arguments> inputs;
-    inputs.emplace_back(std::forward<Args>(args)...);
-    Submit(Signature::MakeJob(internal::ToFunctionPointer(function), std::move(inputs),
-                              std::make_shared<internal::SingleResultSink<Value>>(state)),
-           1);
-    return AsyncResult<Result>(state);
+    }
   }
 
   // [function(item) for item in items], computed in chunks of `chunksize` items (by default
   // about a quarter of the items per worker, as in CPython). ValueError for a chunksize of 0.
-  template <internal::PoolTask Function, std::ranges::input_range Items>
+  template <typename Function, std::ranges::input_range Items>
   auto map(Function&& function, const Items& items,
            std::optional<size_t> chunksize = std::nullopt) {
-    return Unwrap(map_async(std::forward<Function>(function), items, chunksize));
+    if constexpr (internal::IsPoolTask<Function>()) {
+      return Unwrap(map_async(std::forward<Function>(function), items, chunksize));
+    }
   }
 
-  template <internal::PoolTask Function, std::ranges::input_range Items>
+  template <typename Function, std::ranges::input_range Items>
   auto map_async(Function&& function, const Items& items,
                  std::optional<size_t> chunksize = std::nullopt,
                  internal::MapCallbacks<Function> callbacks = {}) {
-    auto pointer = internal::ToFunctionPointer(function);
-    return SubmitVector(pointer, UnaryInputs(pointer, items), chunksize, std::move(callbacks));
+    if constexpr (internal::IsPoolTask<Function>()) {
+      auto pointer = internal::ToFunctionPointer(function);
+      return SubmitVector(pointer, UnaryInputs(pointer, items), chunksize, std::move(callbacks));
+    }
   }
 
   // [function(*arguments) for arguments in items]: each item is a tuple (or pair).
-  template <internal::PoolTask Function, std::ranges::input_range Items>
+  template <typename Function, std::ranges::input_range Items>
   auto starmap(Function&& function, const Items& items,
                std::optional<size_t> chunksize = std::nullopt) {
-    return Unwrap(starmap_async(std::forward<Function>(function), items, chunksize));
+    if constexpr (internal::IsPoolTask<Function>()) {
+      return Unwrap(starmap_async(std::forward<Function>(function), items, chunksize));
+    }
   }
 
-  template <internal::PoolTask Function, std::ranges::input_range Items>
+  template <typename Function, std::ranges::input_range Items>
   auto starmap_async(Function&& function, const Items& items,
                      std::optional<size_t> chunksize = std::nullopt,
                      internal::MapCallbacks<Function> callbacks = {}) {
-    auto pointer = internal::ToFunctionPointer(function);
-    return SubmitVector(pointer, TupleInputs(pointer, items), chunksize, std::move(callbacks));
+    if constexpr (internal::IsPoolTask<Function>()) {
+      auto pointer = internal::ToFunctionPointer(function);
+      return SubmitVector(pointer, TupleInputs(pointer, items), chunksize, std::move(callbacks));
+    }
   }
 
   // The results one by one in input order (imap) or as they complete (imap_unordered).
-  template <internal::PoolTask Function, std::ranges::input_range Items>
+  template <typename Function, std::ranges::input_range Items>
   auto imap(Function&& function, const Items& items, size_t chunksize = 1) {
-    auto pointer = internal::ToFunctionPointer(function);
-    return SubmitIterator(pointer, UnaryInputs(pointer, items), chunksize, /*ordered=*/true);
+    if constexpr (internal::IsPoolTask<Function>()) {
+      auto pointer = internal::ToFunctionPointer(function);
+      return SubmitIterator(pointer, UnaryInputs(pointer, items), chunksize, /*ordered=*/true);
+    }
   }
 
-  template <internal::PoolTask Function, std::ranges::input_range Items>
+  template <typename Function, std::ranges::input_range Items>
   auto imap_unordered(Function&& function, const Items& items, size_t chunksize = 1) {
-    auto pointer = internal::ToFunctionPointer(function);
-    return SubmitIterator(pointer, UnaryInputs(pointer, items), chunksize, /*ordered=*/false);
+    if constexpr (internal::IsPoolTask<Function>()) {
+      auto pointer = internal::ToFunctionPointer(function);
+      return SubmitIterator(pointer, UnaryInputs(pointer, items), chunksize, /*ordered=*/false);
+    }
   }
 
   // No more tasks; the workers end once the queued ones are done.
@@ -292,6 +321,24 @@ class Pool {
           [](const auto&... value) { return std::tuple<std::decay_t<P>...>(value...); }, item));
     }
     return inputs;
+  }
+
+  template <typename R, typename Pointer, typename... Args>
+  auto SubmitOne(Callbacks<R> callbacks, Pointer function, Args&&... args) {
+    using Signature = internal::TaskSignature<Pointer>;
+    using Result = typename Signature::Result;
+    using Value = typename Signature::Value;
+    static_assert(std::is_same_v<std::decay_t<R>, std::decay_t<Result>>,
+                  "Pool::apply_async: the Callbacks' type must be the task's result type");
+    static_assert(Signature::kArity == sizeof...(Args),
+                  "Pool::apply_async: the number of arguments does not match the function");
+    auto state = std::make_shared<internal::ResultState<Value>>(std::move(callbacks));
+    std::vector<typename Signature::Arguments> inputs;
+    inputs.emplace_back(std::forward<Args>(args)...);
+    Submit(Signature::MakeJob(function, std::move(inputs),
+                              std::make_shared<internal::SingleResultSink<Value>>(state)),
+           1);
+    return AsyncResult<Result>(state);
   }
 
   template <typename Pointer, typename Inputs, typename Value>
