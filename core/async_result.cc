@@ -30,7 +30,7 @@ void CallErrorCallback(const std::function<void(const Error&)>& callback, const 
   });
 }
 
-std::chrono::steady_clock::time_point DeadlineAfter(std::optional<absl::Duration> timeout) {
+std::chrono::steady_clock::time_point DeadlineAfter(Timeout timeout) {
   auto now = std::chrono::steady_clock::now();
   if (!timeout.has_value()) return std::chrono::steady_clock::time_point::max();
   if (*timeout <= absl::ZeroDuration()) return now;

@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "core/errors.h"
 #include "core/task_error.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -52,7 +53,7 @@ void RunCallbackGuarded(const std::function<void()>& call);
 // multiproc::Error; anything else is wrapped).
 void CallErrorCallback(const std::function<void(const Error&)>& callback, const Failure& error);
 
-std::chrono::steady_clock::time_point DeadlineAfter(std::optional<absl::Duration> timeout);
+std::chrono::steady_clock::time_point DeadlineAfter(Timeout timeout);
 
 }  // namespace internal
 
@@ -127,7 +128,7 @@ class ResultState {
     changed_.notify_all();
   }
 
-  bool Wait(std::optional<absl::Duration> timeout) {
+  bool Wait(Timeout timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!timeout.has_value()) {
       changed_.wait(lock, [this] { return done_; });
@@ -178,7 +179,7 @@ class AsyncResult {
   // The task's value; raises the task's exception, WorkerLostError, or TimeoutError if `timeout`
   // (nullopt: wait for ever) passes first.
   std::conditional_t<std::is_void_v<R>, void, const internal::StoredResult<R>&> get(
-      std::optional<absl::Duration> timeout = std::nullopt) const {
+      Timeout timeout = std::nullopt) const {
     if (!state_->Wait(timeout)) throw TimeoutError("the result is not ready yet");
     if constexpr (std::is_void_v<R>) {
       state_->Value();
@@ -188,7 +189,7 @@ class AsyncResult {
   }
 
   // Waits until the result is ready or `timeout` passes.
-  void wait(std::optional<absl::Duration> timeout = std::nullopt) const { state_->Wait(timeout); }
+  void wait(Timeout timeout = std::nullopt) const { state_->Wait(timeout); }
 
   bool ready() const { return state_->Done(); }
 

@@ -31,7 +31,7 @@ std::string Response(std::string_view authkey, std::string_view message) {
       .append(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
-std::string ReceiveHandshakeMessage(Connection& connection, std::optional<absl::Duration> timeout) {
+std::string ReceiveHandshakeMessage(Connection& connection, Timeout timeout) {
   if (timeout.has_value() && !connection.poll(*timeout)) {
     throw AuthenticationError("authentication: the peer sent nothing within the time limit");
   }
@@ -57,8 +57,7 @@ class NoReadAhead {
 
 }  // namespace
 
-void DeliverChallenge(Connection& connection, std::string_view authkey,
-                      std::optional<absl::Duration> timeout) {
+void DeliverChallenge(Connection& connection, std::string_view authkey, Timeout timeout) {
   NoReadAhead exact_reads(connection);
   std::array<std::byte, kRandomLength> random{};
   ThrowIfError(platform::FillRandom(absl::MakeSpan(random)), "authentication");
@@ -77,8 +76,7 @@ void DeliverChallenge(Connection& connection, std::string_view authkey,
   connection.send_bytes(kWelcome);
 }
 
-void AnswerChallenge(Connection& connection, std::string_view authkey,
-                     std::optional<absl::Duration> timeout) {
+void AnswerChallenge(Connection& connection, std::string_view authkey, Timeout timeout) {
   NoReadAhead exact_reads(connection);
   std::string message = ReceiveHandshakeMessage(connection, timeout);
   if (!message.starts_with(kChallenge)) {

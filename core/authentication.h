@@ -18,15 +18,16 @@
 
 #include "absl/time/time.h"
 #include "core/connection.h"
+#include "core/timeout.h"
 
 namespace multiproc::internal {
 
 // With a `timeout`, each handshake message the peer owes must arrive within it, or the
 // handshake fails with AuthenticationError: a peer that connects and says nothing is dropped.
 void DeliverChallenge(Connection& connection, std::string_view authkey,
-                      std::optional<absl::Duration> timeout = std::nullopt);
+                      Timeout timeout = std::nullopt);
 void AnswerChallenge(Connection& connection, std::string_view authkey,
-                     std::optional<absl::Duration> timeout = std::nullopt);
+                     Timeout timeout = std::nullopt);
 
 }  // namespace multiproc::internal
 

@@ -35,7 +35,7 @@ size_t StateBytes(size_t parties) { return sizeof(Barrier::State) + parties * si
 
 }  // namespace
 
-Barrier::Barrier(size_t parties, Action action, std::optional<absl::Duration> timeout)
+Barrier::Barrier(size_t parties, Action action, Timeout timeout)
     : condition_(Lock()), parties_(parties), action_(action), timeout_(timeout) {
   if (parties == 0 || parties > kMaxParties) {
     throw ValueError("multiproc::Barrier: parties must be between 1 and kMaxParties");
@@ -81,7 +81,7 @@ void Barrier::ForgetDeadParties() {
   }
 }
 
-size_t Barrier::wait(std::optional<absl::Duration> timeout) {
+size_t Barrier::wait(Timeout timeout) {
   if (!timeout.has_value()) timeout = timeout_;
   std::lock_guard<Condition> hold(condition_);
   Enter();  // waits while the barrier drains
@@ -128,7 +128,7 @@ void Barrier::Release() {
   }
 }
 
-void Barrier::Await(std::optional<absl::Duration> timeout) {
+void Barrier::Await(Timeout timeout) {
   State& shared = state();
   absl::Time deadline = timeout.has_value() ? absl::Now() + *timeout : absl::InfiniteFuture();
   while (shared.phase == kFilling) {

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "core/condition.h"
 #include "core/shared_heap.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -37,12 +38,11 @@ class Barrier {
   static constexpr size_t kMaxParties = size_t{1} << 20;
 
   // ValueError if `parties` is 0 or above kMaxParties.
-  explicit Barrier(size_t parties, Action action = nullptr,
-                   std::optional<absl::Duration> timeout = std::nullopt);
+  explicit Barrier(size_t parties, Action action = nullptr, Timeout timeout = std::nullopt);
 
   // Waits for all parties; returns this party's arrival index. `timeout` defaults to the one
   // given at construction.
-  size_t wait(std::optional<absl::Duration> timeout = std::nullopt);
+  size_t wait(Timeout timeout = std::nullopt);
   void reset();
   void abort();
 
@@ -61,7 +61,7 @@ class Barrier {
   State& state() const;
   void Enter();
   void Release();
-  void Await(std::optional<absl::Duration> timeout);
+  void Await(Timeout timeout);
   void Exit();
   void Break();
   int64_t& ClaimSlot();

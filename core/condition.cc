@@ -91,7 +91,7 @@ bool Condition::WaiterDied(const Waiter& waiter) {
   return pid != platform::CurrentProcessId() && !platform::IsProcessAlive(pid);
 }
 
-bool Condition::wait(std::optional<absl::Duration> timeout) {
+bool Condition::wait(Timeout timeout) {
   if (!lock_.IsMine()) throw AssertionError("must acquire() condition before using wait()");
   Waiter& me = Enlist();
   uint32_t count = lock_.RecursionCount();

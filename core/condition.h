@@ -30,6 +30,7 @@
 #include "core/semlock.h"
 #include "core/shared_heap.h"
 #include "core/synchronize.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -50,12 +51,11 @@ class Condition : public internal::LockOperations {
 
   // Releases the lock, sleeps until notified or `timeout` passes, re-acquires the lock. True if
   // notified, false on timeout.
-  bool wait(std::optional<absl::Duration> timeout = std::nullopt);
+  bool wait(Timeout timeout = std::nullopt);
 
   // Waits until `predicate()` is true or `timeout` passes; returns the predicate's last value.
   template <typename Predicate>
-  std::invoke_result_t<Predicate&> wait_for(Predicate predicate,
-                                            std::optional<absl::Duration> timeout = std::nullopt) {
+  std::invoke_result_t<Predicate&> wait_for(Predicate predicate, Timeout timeout = std::nullopt) {
     auto result = predicate();
     std::optional<absl::Time> deadline;
     if (timeout.has_value()) deadline = absl::Now() + *timeout;

@@ -252,7 +252,7 @@ size_t Connection::recv_bytes_into(std::span<std::byte> buffer, size_t offset) {
   return size;
 }
 
-bool Connection::poll(std::optional<absl::Duration> timeout) {
+bool Connection::poll(Timeout timeout) {
   ConnectionState& state = open_state();
   if (!state.readable) throw OSError("Connection poll: connection is write-only");
   if (state.buffered() != 0) return true;
@@ -316,8 +316,7 @@ std::pair<Connection, Connection> Pipe(bool duplex) {
           Connection::FromHandle(std::move(pair->second), duplex, true)};
 }
 
-std::vector<Waitable> wait(const std::vector<Waitable>& objects,
-                           std::optional<absl::Duration> timeout) {
+std::vector<Waitable> wait(const std::vector<Waitable>& objects, Timeout timeout) {
   std::vector<platform::NativeHandle> handles;
   handles.reserve(objects.size());
   bool some_buffered = false;

@@ -57,6 +57,7 @@
 #include "absl/time/time.h"
 #include "core/errors.h"
 #include "core/serialization.h"
+#include "core/timeout.h"
 #include "platform/handle.h"
 
 namespace multiproc {
@@ -124,7 +125,7 @@ class Connection {
 
   // Whether a message (or the end of the stream) is waiting. Returns at once by default, as
   // Python's poll(); waits up to `timeout`; std::nullopt waits for ever.
-  bool poll(std::optional<absl::Duration> timeout = absl::ZeroDuration());
+  bool poll(Timeout timeout = absl::ZeroDuration());
 
   // Closes the pipe end for every copy of this Connection. Closing twice is harmless.
   void close();
@@ -168,8 +169,7 @@ using Waitable = std::variant<Connection, platform::NativeHandle>;
 // The objects of `objects` that are ready, in the order given; empty when `timeout` expires
 // first (std::nullopt waits until one is ready). Python's multiprocessing.connection.wait.
 // Any number of objects (on Windows too, beyond WaitForMultipleObjects' 64).
-std::vector<Waitable> wait(const std::vector<Waitable>& objects,
-                           std::optional<absl::Duration> timeout = std::nullopt);
+std::vector<Waitable> wait(const std::vector<Waitable>& objects, Timeout timeout = std::nullopt);
 
 }  // namespace multiproc
 

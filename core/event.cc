@@ -50,7 +50,7 @@ void Event::clear() {
   Flag(flag_).store(0);
 }
 
-bool Event::wait(std::optional<absl::Duration> timeout) {
+bool Event::wait(Timeout timeout) {
   std::lock_guard<Condition> hold(condition_);
   return condition_.wait_for([this] { return is_set(); }, timeout);
 }

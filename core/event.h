@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "core/condition.h"
 #include "core/shared_heap.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -32,7 +33,7 @@ class Event {
   void set();
   void clear();
   // Blocks until the flag is set or `timeout` passes; returns the flag (false on timeout).
-  bool wait(std::optional<absl::Duration> timeout = std::nullopt);
+  bool wait(Timeout timeout = std::nullopt);
 
   template <typename Archive>
   void serialize(Archive& archive) {

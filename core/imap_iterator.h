@@ -26,6 +26,7 @@
 #include "core/async_result.h"
 #include "core/errors.h"
 #include "core/task_error.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -49,7 +50,7 @@ class ImapState {
     changed_.notify_all();
   }
 
-  std::optional<T> Next(std::optional<absl::Duration> timeout) {
+  std::optional<T> Next(Timeout timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (taken_ == total_) return std::nullopt;
     auto available = [this] { return ordered_ ? slots_[taken_].has_value() : !arrived_.empty(); };
@@ -85,9 +86,7 @@ class IMapIterator {
   explicit IMapIterator(std::shared_ptr<internal::ImapState<T>> state) : state_(std::move(state)) {}
 
   // The next result; nullopt after the last. Raises the item's error or TimeoutError.
-  std::optional<T> next(std::optional<absl::Duration> timeout = std::nullopt) {
-    return state_->Next(timeout);
-  }
+  std::optional<T> next(Timeout timeout = std::nullopt) { return state_->Next(timeout); }
 
   // An input iterator over the remaining results (each waits without a timeout and raises as
   // next() does).

@@ -44,7 +44,7 @@ Connection Listener::accept_unauthenticated() {
   return Adopt(internal::ValueOrThrow(std::move(accepted), "Listener accept"));
 }
 
-void Listener::authenticate(Connection& connection, std::optional<absl::Duration> timeout) const {
+void Listener::authenticate(Connection& connection, Timeout timeout) const {
   if (!authkey_) return;
   internal::DeliverChallenge(connection, *authkey_, timeout);
   internal::AnswerChallenge(connection, *authkey_, timeout);

@@ -30,6 +30,7 @@
 
 #include "absl/time/time.h"
 #include "core/connection.h"
+#include "core/timeout.h"
 #include "platform/listener.h"
 
 namespace multiproc {
@@ -57,8 +58,7 @@ class Listener {
   // an authkey, each message the peer owes due within `timeout`. AuthenticationError if the
   // proof fails or a message is late; EOFError/OSError if the peer goes away.
   Connection accept_unauthenticated();
-  void authenticate(Connection& connection,
-                    std::optional<absl::Duration> timeout = std::nullopt) const;
+  void authenticate(Connection& connection, Timeout timeout = std::nullopt) const;
 
   // Where Clients connect; for TCP with port 0, the port actually chosen.
   const std::string& address() const { return listener_.address(); }

@@ -48,6 +48,7 @@
 #include "core/managers/sync_proxies.h"
 #include "core/process.h"
 #include "core/proxy.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -182,7 +183,7 @@ class SyncManager : public BaseManager {
   }
   ConditionProxy Condition() { return Make<ConditionProxy>("Condition", ""); }
   EventProxy Event() { return Make<EventProxy>("Event", ""); }
-  BarrierProxy Barrier(int64_t parties, std::optional<absl::Duration> timeout = std::nullopt) {
+  BarrierProxy Barrier(int64_t parties, Timeout timeout = std::nullopt) {
     return Make<BarrierProxy>("Barrier", internal::manager::EncodeResult(
                                              parties, internal::manager::Nanoseconds(timeout)));
   }

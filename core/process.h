@@ -38,6 +38,7 @@
 #include "core/errors.h"
 #include "core/serialization.h"
 #include "core/start_method.h"
+#include "core/timeout.h"
 #include "platform/handle.h"
 #include "platform/process.h"
 
@@ -162,6 +163,10 @@ class Process {
   void join();
   // Waits at most `timeout`; afterwards exitcode() tells whether the child ended.
   void join(absl::Duration timeout);
+  template <typename Rep, typename Period>
+  void join(std::chrono::duration<Rep, Period> timeout) {
+    join(FromChronoDuration(timeout));
+  }
 
   bool is_alive();
   // SIGTERM (Windows: TerminateProcess); exitcode -15.

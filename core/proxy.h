@@ -36,6 +36,7 @@
 #include "core/manager_errors.h"
 #include "core/managers/referent.h"
 #include "core/serialization.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -93,7 +94,7 @@ T Load(const std::string& bytes) {
 }
 
 // Timeouts as the server takes them: nanoseconds, nullopt for none.
-inline std::optional<int64_t> Nanoseconds(std::optional<absl::Duration> timeout) {
+inline std::optional<int64_t> Nanoseconds(Timeout timeout) {
   if (!timeout || *timeout == absl::InfiniteDuration()) return std::nullopt;
   return absl::ToInt64Nanoseconds(*timeout);
 }

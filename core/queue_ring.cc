@@ -28,7 +28,7 @@ uint64_t RoundUp8(uint64_t value) { return (value + 7) & ~uint64_t{7}; }
 
 // Python's deadline rules: block = false tries once; no timeout waits forever; a negative
 // timeout is zero.
-absl::Time DeadlineFor(bool block, std::optional<absl::Duration> timeout) {
+absl::Time DeadlineFor(bool block, Timeout timeout) {
   if (!block) return absl::InfinitePast();
   if (!timeout.has_value()) return absl::InfiniteFuture();
   return absl::Now() + std::max(*timeout, absl::ZeroDuration());
@@ -244,7 +244,7 @@ void QueueRing::PublishChunk(uint32_t flags, const void* payload, uint64_t lengt
   NotifyOne(shared.data_waiters, locks_.data);
 }
 
-void QueueRing::Put(std::string_view item, bool block, std::optional<absl::Duration> timeout) {
+void QueueRing::Put(std::string_view item, bool block, Timeout timeout) {
   CheckOpen("put");
   absl::Time deadline = DeadlineFor(block, timeout);
   uint64_t whole = ChunkBytes(item.size());
@@ -356,7 +356,7 @@ void QueueRing::CountLostItem() {
   if (unfinished == 1) NotifyAll(shared.join_waiters, locks_.tasks_done);
 }
 
-void QueueRing::Get(bool block, std::optional<absl::Duration> timeout, std::string& item) {
+void QueueRing::Get(bool block, Timeout timeout, std::string& item) {
   CheckOpen("get");
   absl::Time deadline = DeadlineFor(block, timeout);
   const int64_t self = platform::CurrentProcessId();
@@ -422,7 +422,7 @@ void QueueRing::TaskDone() {
   if (unfinished == 1) NotifyAll(shared.join_waiters, locks_.tasks_done);
 }
 
-bool QueueRing::JoinTasks(std::optional<absl::Duration> timeout) {
+bool QueueRing::JoinTasks(Timeout timeout) {
   Header& shared = header();
   return SleepUntil(shared.join_waiters, locks_.tasks_done, DeadlineFor(true, timeout),
                     [&shared] { return shared.unfinished_tasks.load() == 0; });

@@ -37,6 +37,7 @@
 #include "core/semlock.h"
 #include "core/serialization.h"
 #include "core/shared_heap.h"
+#include "core/timeout.h"
 
 namespace multiproc::internal {
 
@@ -56,11 +57,11 @@ class QueueRing {
   // Full when there is no room by the deadline (block = false: at once). ValueError after
   // Close(). An item larger than the ring streams: the timeout covers the wait for its first
   // piece; after that, put waits for consumers as long as it takes.
-  void Put(std::string_view item, bool block, std::optional<absl::Duration> timeout);
+  void Put(std::string_view item, bool block, Timeout timeout);
   // Empty when nothing arrives by the deadline; EOFError when nothing can arrive any more
   // (see QueueHolders). A streamed item that has begun arriving is waited for past the
   // deadline, as long as its producer lives. ValueError after Close().
-  void Get(bool block, std::optional<absl::Duration> timeout, std::string& item);
+  void Get(bool block, Timeout timeout, std::string& item);
 
   int64_t Size() const;
   int64_t maxsize() const;
@@ -74,7 +75,7 @@ class QueueRing {
   // JoinableQueue: Python's task_done() (ValueError when called more often than items were
   // put) and join(): true once every item put has been marked done, false at the deadline.
   void TaskDone();
-  bool JoinTasks(std::optional<absl::Duration> timeout);
+  bool JoinTasks(Timeout timeout);
 
   void Save(OutputArchive& archive) const;
   // SerializationError when the received state is malformed.

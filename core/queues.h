@@ -52,6 +52,7 @@
 #include "core/queue_codec.h"
 #include "core/queue_ring.h"
 #include "core/serialization.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -65,14 +66,14 @@ namespace internal {
 template <typename T>
 class QueueBase {
  public:
-  void put(const T& item, bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
+  void put(const T& item, bool block = true, Timeout timeout = std::nullopt) {
     // Not a thread_local kept for reuse: under MinGW its destructor runs on freed storage when the
     // thread ends (see ThisThreadsStream in memory_streams.h).
     std::string bytes;
     EncodeQueueItem(item, bytes);
     ring_->Put(bytes, block, timeout);
   }
-  T get(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
+  T get(bool block = true, Timeout timeout = std::nullopt) {
     std::string bytes;
     ring_->Get(block, timeout, bytes);
     return DecodeQueueItem<T>(bytes);
@@ -183,6 +184,10 @@ class JoinableQueue : public Queue<T> {
   void join() { this->ring_->JoinTasks(std::nullopt); }
   // Beyond Python: waits at most `timeout`; true when every item is done.
   bool join(absl::Duration timeout) { return this->ring_->JoinTasks(timeout); }
+  template <typename Rep, typename Period>
+  bool join(std::chrono::duration<Rep, Period> timeout) {
+    return join(FromChronoDuration(timeout));
+  }
 
   static JoinableQueue LoadFromArchive(internal::InputArchive& archive) {
     return JoinableQueue(archive);

@@ -91,7 +91,7 @@ bool SemLock::TakeUnit(absl::Duration timeout) {
   return true;
 }
 
-bool SemLock::Acquire(bool block, std::optional<absl::Duration> timeout) {
+bool SemLock::Acquire(bool block, Timeout timeout) {
   if (kind_ == Kind::kRecursiveLock && IsMine()) {
     state().recursion.fetch_add(1);
     return true;

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "core/serialization.h"
 #include "core/shared_heap.h"
+#include "core/timeout.h"
 #include "platform/semaphore.h"
 
 namespace multiproc::internal {
@@ -33,7 +34,7 @@ class SemLock {
   SemLock() = default;  // empty, to be assigned from Load
 
   // Python's acquire(block, timeout): nullopt timeout blocks forever; negative means zero.
-  bool Acquire(bool block, std::optional<absl::Duration> timeout);
+  bool Acquire(bool block, Timeout timeout);
   // ValueError when released above the maximum; AssertionError for an RLock not owned here.
   void Release();
 

@@ -25,6 +25,7 @@
 
 #include "absl/time/time.h"
 #include "core/semlock.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -33,7 +34,7 @@ namespace internal {
 // four lock classes and of Condition.
 class LockOperations {
  public:
-  bool acquire(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
+  bool acquire(bool block = true, Timeout timeout = std::nullopt) {
     return lock_.Acquire(block, timeout);
   }
   void release() { lock_.Release(); }

@@ -14,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "core/proxy.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -24,10 +25,10 @@ class QueueProxy : public BaseProxy {
  public:
   QueueProxy() = default;
 
-  void put(const T& item, bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
+  void put(const T& item, bool block = true, Timeout timeout = std::nullopt) {
     Invoke("put", Store(item), block, internal::manager::Nanoseconds(timeout));
   }
-  T get(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
+  T get(bool block = true, Timeout timeout = std::nullopt) {
     return CallDecoding("get", &Element<T>, block, internal::manager::Nanoseconds(timeout));
   }
   void put_nowait(const T& item) { put(item, false); }
@@ -49,7 +50,7 @@ class JoinableQueueProxy : public QueueProxy<T> {
   // ValueError if called more times than items were put.
   void task_done() { this->Invoke("task_done"); }
   // Waits until every item put has been task_done(); false if the timeout expired first.
-  bool join(std::optional<absl::Duration> timeout = std::nullopt) {
+  bool join(Timeout timeout = std::nullopt) {
     return this->template CallFor<bool>("join", internal::manager::Nanoseconds(timeout));
   }
 

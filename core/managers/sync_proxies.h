@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "core/proxy.h"
+#include "core/timeout.h"
 
 namespace multiproc {
 
@@ -34,7 +35,7 @@ class AcquirerProxy : public BaseProxy {
  public:
   AcquirerProxy() = default;
 
-  bool acquire(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
+  bool acquire(bool block = true, Timeout timeout = std::nullopt) {
     return CallFor<bool>("acquire", Owner(), block, Nanoseconds(timeout));
   }
   void release() { Invoke("release", Owner()); }
@@ -71,7 +72,7 @@ class RLockProxy : public internal::manager::AcquirerProxy<true> {
 class SemaphoreProxy : public BaseProxy {
  public:
   SemaphoreProxy() = default;
-  bool acquire(bool block = true, std::optional<absl::Duration> timeout = std::nullopt) {
+  bool acquire(bool block = true, Timeout timeout = std::nullopt) {
     return CallFor<bool>("acquire", block, internal::manager::Nanoseconds(timeout));
   }
   void release() { Invoke("release"); }
@@ -90,12 +91,12 @@ class ConditionProxy : public internal::manager::AcquirerProxy<true> {
   ConditionProxy() = default;
 
   // Releases the lock, waits for a notify (or the timeout), reacquires; whether notified.
-  bool wait(std::optional<absl::Duration> timeout = std::nullopt) {
+  bool wait(Timeout timeout = std::nullopt) {
     return CallFor<bool>("wait", Owner(), internal::manager::Nanoseconds(timeout));
   }
   // Waits until predicate() holds, or the timeout; returns the last value of predicate().
   template <typename Predicate>
-  bool wait_for(Predicate predicate, std::optional<absl::Duration> timeout = std::nullopt) {
+  bool wait_for(Predicate predicate, Timeout timeout = std::nullopt) {
     std::optional<absl::Time> deadline;
     if (timeout) deadline = absl::Now() + *timeout;
     bool result = predicate();
@@ -125,7 +126,7 @@ class EventProxy : public BaseProxy {
   void clear() { Invoke("clear"); }
   bool is_set() const { return CallFor<bool>("is_set"); }
   // Whether the flag is set, once it is or when the timeout expires.
-  bool wait(std::optional<absl::Duration> timeout = std::nullopt) {
+  bool wait(Timeout timeout = std::nullopt) {
     return CallFor<bool>("wait", internal::manager::Nanoseconds(timeout));
   }
 
@@ -139,7 +140,7 @@ class BarrierProxy : public BaseProxy {
   BarrierProxy() = default;
   // The arrival index (0 .. parties-1). BrokenBarrierError if the barrier is or becomes broken
   // (abort, reset, a timeout here or elsewhere).
-  int64_t wait(std::optional<absl::Duration> timeout = std::nullopt) {
+  int64_t wait(Timeout timeout = std::nullopt) {
     return CallFor<int64_t>("wait", internal::manager::Nanoseconds(timeout));
   }
   void abort() { Invoke("abort"); }
