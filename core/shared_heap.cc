@@ -126,4 +126,14 @@ std::shared_ptr<HeapChunk> AdoptReceivedChunk(platform::OwnedHandle handle, size
   return chunk;
 }
 
+size_t MappedHeapBytes() {
+  Heap& heap = TheHeap();
+  std::lock_guard<std::mutex> lock(heap.mutex);
+  size_t bytes = 0;
+  for (const auto& [id, weak_chunk] : heap.mapped) {
+    if (std::shared_ptr<HeapChunk> chunk = weak_chunk.lock()) bytes += chunk->memory.size();
+  }
+  return bytes;
+}
+
 }  // namespace multiproc::internal

@@ -61,6 +61,10 @@ std::shared_ptr<HeapChunk> FindMappedChunk(const std::array<uint8_t, 16>& id);
 std::shared_ptr<HeapChunk> AdoptReceivedChunk(platform::OwnedHandle handle, size_t size,
                                               const std::array<uint8_t, 16>& id);
 
+// The bytes of shared heap chunks this process has mapped, for tests that check the heap stays
+// bounded.
+size_t MappedHeapBytes();
+
 }  // namespace multiproc::internal
 
 #endif  // MULTIPROC_CORE_SHARED_HEAP_H_
