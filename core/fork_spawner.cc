@@ -24,6 +24,12 @@ void WarnIfMultithreaded() {
   }
 }
 
+int RunTarget(ChildRequest& request) {
+  if (request.payload.has_value()) return RunChild(*request.payload, request.handles);
+  AdoptIdentity(request.identity);
+  return RunAsChildMain(request.fork_only_target);
+}
+
 class ForkSpawner : public Spawner {
  public:
   absl::StatusOr<std::unique_ptr<StartedChild>> Start(ChildRequest& request) override {
@@ -33,14 +39,16 @@ class ForkSpawner : public Spawner {
     WarnIfMultithreaded();
     FlushStandardStreams();  // or the child would print the parent's buffered output again
     PrepareReadingStream();
+    HeapForkGuard heap;
     absl::StatusOr<platform::ChildProcess> child = platform::ForkAndRun(
-        [&request]() -> int {
-          ForgetCurrentChunkAfterFork();
-          if (request.payload.has_value()) return RunChild(*request.payload, request.handles);
-          AdoptIdentity(request.identity);
-          return RunAsChildMain(request.fork_only_target);
+        [&request, &heap]() -> int {
+          heap.InChild();
+          int exit_code = RunTarget(request);
+          ReleaseBlocksBeforeExit();
+          return exit_code;
         },
         request.daemon);
+    heap.InParent(child.ok());
     if (!child.ok()) return child.status();
     return WatchDirectChild(std::move(*child));
   }

@@ -79,13 +79,17 @@ class Forkserver {
       Reply(channel_.get(), 0);
       return true;
     }
+    HeapForkGuard heap;
     absl::StatusOr<platform::ChildProcess> child = platform::ForkAndRun(
         [&]() -> int {
-          ForgetCurrentChunkAfterFork();
+          heap.InChild();
           CloseServerHandles(status_pipe);
-          return RunChild(request.payload, handles);
+          int exit_code = RunChild(request.payload, handles);
+          ReleaseBlocksBeforeExit();
+          return exit_code;
         },
         request.daemon);
+    heap.InParent(child.ok());
     if (!child.ok()) {
       Reply(channel_.get(), 0);
       return true;

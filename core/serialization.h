@@ -220,7 +220,9 @@ inline void load(cereal::PortableBinaryInputArchive& archive, SharedMemory& regi
 }  // namespace multiproc::platform
 
 // A shared heap block travels as its chunk (once per message, thanks to HandleTable's dedup)
-// plus where in the chunk it lies; the receiver maps each chunk once.
+// plus where in the chunk it lies; the receiver maps each chunk once. Each encoding counts a
+// reference that the decoded block gives back (core/shared_heap.h), so the block's creator does
+// not reuse it while the message or its receiver may still use it.
 namespace multiproc::internal {
 
 inline void save(cereal::PortableBinaryOutputArchive& archive, const SharedBlock& block) {
@@ -228,6 +230,7 @@ inline void save(cereal::PortableBinaryOutputArchive& archive, const SharedBlock
   archive(index, static_cast<uint64_t>(block.chunk().memory.size()),
           static_cast<uint64_t>(block.offset()), static_cast<uint64_t>(block.size()),
           block.chunk().id);
+  block.CountMessageReference();
 }
 
 inline void load(cereal::PortableBinaryInputArchive& archive, SharedBlock& block) {
@@ -244,7 +247,8 @@ inline void load(cereal::PortableBinaryInputArchive& archive, SharedBlock& block
   if (chunk->memory.size() < chunk_size) {
     throw SerializationError("a received shared block's chunk is smaller than announced");
   }
-  block = SharedBlock(std::move(chunk), static_cast<size_t>(offset), static_cast<size_t>(size));
+  block = SharedBlock::Received(std::move(chunk), static_cast<size_t>(offset),
+                                static_cast<size_t>(size));
 }
 
 }  // namespace multiproc::internal

@@ -5,6 +5,26 @@
 //
 //   internal::SharedBlock block = internal::SharedBlock::Allocate(sizeof(int64_t));
 //   new (block.data()) std::atomic<int64_t>(0);
+//
+// Reuse. The process that carved a block (its creator) puts it on its own free list, by size
+// class, once the block is unreachable everywhere; only the creator hands it out again. Each
+// small block is preceded in shared memory by an atomic count of the references to it held
+// outside its creator's own copies:
+// - encoding a block into a message adds one (the message's reference); each decoded copy owns
+//   one and gives it back when its last copy in the receiving process goes. A block encoded N
+//   times in one message is decoded N times, so the count balances; no transport decodes one
+//   encoding twice (Pool initargs are encoded once per worker).
+// - fork: while fork runs, the heap is locked and every block live in the parent gains one; in
+//   the child each inherited block owns that one, the child's free lists and current chunk are
+//   forgotten (the parent carves from them), and a fork child gives its references back when its
+//   target returns, just before it exits without running destructors.
+// - the creator's last copy gone: the block is reused if the count is zero, else it waits on a
+//   pending list that the allocator rechecks when that list has doubled.
+// What leaks (never reused, freed with its chunk once no process maps it): blocks a crashed or
+// killed process still referred to, blocks in messages never decoded (an unread message, a failed
+// send, an encoding rejected because the channel takes no handles), and blocks whose creator
+// exited first. A block is never handed out while a process may still use it.
+// Large blocks (over a quarter chunk) have a chunk of their own, freed when no process maps it.
 #ifndef MULTIPROC_CORE_SHARED_HEAP_H_
 #define MULTIPROC_CORE_SHARED_HEAP_H_
 
@@ -23,35 +43,59 @@ struct HeapChunk {
   std::array<uint8_t, 16> id{};
 };
 
+struct BlockLease;
+
 // A piece of a shared chunk. Copies refer to the same bytes; the chunk stays mapped while any
 // block of it lives in this process, and exists while any process maps it.
 class SharedBlock {
  public:
   SharedBlock() = default;
 
-  // Zero-filled shared bytes. Requests above the chunk size get a chunk of their own.
+  // Zero-filled shared bytes. Requests above a quarter chunk get a chunk of their own.
   static SharedBlock Allocate(size_t size, size_t alignment = alignof(std::max_align_t));
 
   void* data() const;
-  size_t size() const { return size_; }
-  bool valid() const { return chunk_ != nullptr; }
+  size_t size() const;
+  bool valid() const { return lease_ != nullptr; }
 
   // For serialization (core/serialization.h): the chunk this block lives in.
-  const HeapChunk& chunk() const { return *chunk_; }
-  size_t offset() const { return offset_; }
-  // Rebuilds a received block; `chunk` comes from AdoptReceivedChunk.
-  SharedBlock(std::shared_ptr<HeapChunk> chunk, size_t offset, size_t size);
+  const HeapChunk& chunk() const;
+  size_t offset() const;
+  // Called for each encoding of this block into a message: the message now holds a reference
+  // that the block its receiver decodes gives back.
+  void CountMessageReference() const;
+  // Rebuilds a received block, which owns one message reference; `chunk` comes from
+  // AdoptReceivedChunk. Throws SerializationError for a block outside its chunk.
+  static SharedBlock Received(std::shared_ptr<HeapChunk> chunk, size_t offset, size_t size);
 
  private:
-  std::shared_ptr<HeapChunk> chunk_;
-  size_t offset_ = 0;
-  size_t size_ = 0;
+  explicit SharedBlock(std::shared_ptr<BlockLease> lease) : lease_(std::move(lease)) {}
+  std::shared_ptr<BlockLease> lease_;  // one per block per process, shared by its copies
 };
 
-// In a freshly forked child: new allocations must come from chunks of the child's own. The
-// inherited current chunk is shared with the parent and every sibling, so carving from it would
-// hand two processes the same "fresh" object (CPython resets its heap after fork likewise).
-void ForgetCurrentChunkAfterFork();
+// Brackets fork() (the fork start method, the forkserver): holds the heap lock across it and
+// counts the child's inherited copies of every live block before the parent can drop its own.
+class HeapForkGuard {
+ public:
+  HeapForkGuard();
+  HeapForkGuard(const HeapForkGuard&) = delete;
+  HeapForkGuard& operator=(const HeapForkGuard&) = delete;
+  // A guard never told the outcome assumes a child exists: a leak, never a reuse.
+  ~HeapForkGuard();
+
+  // First thing in the child: inherited blocks become references the child gives back, and new
+  // allocations come from chunks of the child's own.
+  void InChild();
+  // In the parent once fork returned; `forked` false takes the counts back.
+  void InParent(bool forked);
+
+ private:
+  bool finished_ = false;
+};
+
+// In a fork child about to exit without running destructors: gives back the references its
+// received and inherited blocks hold.
+void ReleaseBlocksBeforeExit();
 
 // The chunk with `id` if this process has it mapped already, else nullptr.
 std::shared_ptr<HeapChunk> FindMappedChunk(const std::array<uint8_t, 16>& id);
@@ -60,6 +104,10 @@ std::shared_ptr<HeapChunk> FindMappedChunk(const std::array<uint8_t, 16>& id);
 // cannot be mapped or does not carry `id`.
 std::shared_ptr<HeapChunk> AdoptReceivedChunk(platform::OwnedHandle handle, size_t size,
                                               const std::array<uint8_t, 16>& id);
+
+// The bytes of shared heap chunks this process has mapped, for tests that check the heap stays
+// bounded.
+size_t MappedHeapBytes();
 
 }  // namespace multiproc::internal
 

@@ -139,6 +139,47 @@ TEST_P(SharedMemoryConformance, TenThousandValuesShareAFewHandles) {
   EXPECT_EQ(child.exitcode(), 0);
 }
 
+constexpr int64_t kSentValue = 42;
+constexpr int64_t kChildWrites = -1;
+constexpr int64_t kParentWrites = 7;
+constexpr size_t kSentValues = 100;  // their blocks fill the pending list past its first recheck
+
+// Reads and then overwrites Values whose blocks the parent dropped, once it says it has made new
+// ones.
+void ReadThenOverwrite(std::vector<Value<int64_t>> values, Event parent_made_new_values,
+                       platform::OwnedHandle report) {
+  parent_made_new_values.wait();
+  int64_t unchanged = 0;
+  for (Value<int64_t>& value : values) {
+    if (value.get() == kSentValue) ++unchanged;
+    value.set(kChildWrites);
+  }
+  Send(report, absl::StrCat(unchanged));
+}
+
+// CPython frees a heap block when the creating process collects its object; a child still using
+// it then shares bytes with the parent's next object. multiproc reuses a block only when no
+// process can reach it.
+TEST_P(SharedMemoryConformance, BlockDroppedByParentIsNotReusedWhileChildHoldsIt) {
+  testing::ReportPipe pipe = MakeReportPipe();
+  Event parent_made_new_values;
+  Process child = [&] {
+    std::vector<Value<int64_t>> sent;
+    for (size_t i = 0; i < kSentValues; ++i) sent.emplace_back(kSentValue);
+    Process started =
+        MakeProcess(ReadThenOverwrite, sent, parent_made_new_values, std::move(pipe.writer));
+    started.start();
+    return started;
+  }();
+  std::vector<Value<int64_t>> made_after;
+  for (size_t i = 0; i < 20 * kSentValues; ++i) made_after.emplace_back(kParentWrites);
+  parent_made_new_values.set();
+  EXPECT_EQ(ReceiveAll(pipe.reader), absl::StrCat(kSentValues));
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  for (const Value<int64_t>& value : made_after) ASSERT_EQ(value.get(), kParentWrites);
+}
+
 TEST(SharedValues, BadSizesAndIndicesAreTypedErrors) {
   EXPECT_THROW(RawArray<int>(0), ValueError);
   RawArray<int> array(4);
