@@ -43,9 +43,7 @@ class ForkSpawner : public Spawner {
     absl::StatusOr<platform::ChildProcess> child = platform::ForkAndRun(
         [&request, &heap]() -> int {
           heap.InChild();
-          int exit_code = RunTarget(request);
-          ReleaseBlocksBeforeExit();
-          return exit_code;
+          return RunTarget(request);
         },
         request.daemon);
     heap.InParent(child.ok());

@@ -84,9 +84,7 @@ class Forkserver {
         [&]() -> int {
           heap.InChild();
           CloseServerHandles(status_pipe);
-          int exit_code = RunChild(request.payload, handles);
-          ReleaseBlocksBeforeExit();
-          return exit_code;
+          return RunChild(request.payload, handles);
         },
         request.daemon);
     heap.InParent(child.ok());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -66,7 +67,7 @@ struct BlockLease {
   size_t size = 0;
   SizeClass size_class{0, 0};  // capacity 0: a large block, never put on a free list
   bool created_here = false;   // else the lease owns one reference in the block's count
-  bool released = false;       // ReleaseBlocksBeforeExit gave that reference back
+  bool released = false;       // ReleaseBlocksAtExit gave that reference back
   bool linked = false;         // on the heap's list of live leases
   BlockLease* previous = nullptr;
   BlockLease* next = nullptr;
@@ -258,6 +259,19 @@ HeapForkGuard::~HeapForkGuard() {
   if (!finished_) InParent(true);
 }
 
+// Registered by a fork child with std::atexit: it exits without running the destructors it
+// inherited, so the references its inherited and received blocks own are given back here, after
+// the exit handlers it registered itself (which may still use them).
+void ReleaseBlocksAtExit() {
+  Heap& heap = TheHeap();
+  std::lock_guard<std::mutex> lock(heap.mutex);
+  ForEachLiveLocked(heap, [](BlockLease& lease) {
+    if (lease.created_here || lease.released) return;
+    OutsideReferences(*lease.chunk, lease.offset).fetch_sub(1, std::memory_order_acq_rel);
+    lease.released = true;
+  });
+}
+
 void HeapForkGuard::InChild() {
   finished_ = true;
   Heap& heap = TheHeap();
@@ -270,6 +284,7 @@ void HeapForkGuard::InChild() {
   heap.free.clear();
   heap.pending.clear();
   heap.recheck_pending_at = kFirstPendingRecheck;
+  std::atexit(ReleaseBlocksAtExit);  // if there is no room, the references leak: never a reuse
 }
 
 void HeapForkGuard::InParent(bool forked) {
@@ -281,16 +296,6 @@ void HeapForkGuard::InParent(bool forked) {
     });
   }
   heap.mutex.unlock();
-}
-
-void ReleaseBlocksBeforeExit() {
-  Heap& heap = TheHeap();
-  std::lock_guard<std::mutex> lock(heap.mutex);
-  ForEachLiveLocked(heap, [](BlockLease& lease) {
-    if (lease.created_here || lease.released) return;
-    OutsideReferences(*lease.chunk, lease.offset).fetch_sub(1, std::memory_order_acq_rel);
-    lease.released = true;
-  });
 }
 
 std::shared_ptr<HeapChunk> FindMappedChunk(const std::array<uint8_t, 16>& id) {

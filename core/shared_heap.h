@@ -16,8 +16,8 @@
 //   encoding twice (Pool initargs are encoded once per worker).
 // - fork: while fork runs, the heap is locked and every block live in the parent gains one; in
 //   the child each inherited block owns that one, the child's free lists and current chunk are
-//   forgotten (the parent carves from them), and a fork child gives its references back when its
-//   target returns, just before it exits without running destructors.
+//   forgotten (the parent carves from them), and a fork child gives its references back as it
+//   exits (it runs its own exit handlers but not the destructors it inherited).
 // - the creator's last copy gone: the block is reused if the count is zero, else it waits on a
 //   pending list that the allocator rechecks when that list has doubled.
 // What leaks (never reused, freed with its chunk once no process maps it): blocks a crashed or
@@ -83,8 +83,8 @@ class HeapForkGuard {
   // A guard never told the outcome assumes a child exists: a leak, never a reuse.
   ~HeapForkGuard();
 
-  // First thing in the child: inherited blocks become references the child gives back, and new
-  // allocations come from chunks of the child's own.
+  // First thing in the child: inherited blocks become references the child gives back when it
+  // exits (after its own exit handlers), and new allocations come from chunks of its own.
   void InChild();
   // In the parent once fork returned; `forked` false takes the counts back.
   void InParent(bool forked);
@@ -92,10 +92,6 @@ class HeapForkGuard {
  private:
   bool finished_ = false;
 };
-
-// In a fork child about to exit without running destructors: gives back the references its
-// received and inherited blocks hold.
-void ReleaseBlocksBeforeExit();
 
 // The chunk with `id` if this process has it mapped already, else nullptr.
 std::shared_ptr<HeapChunk> FindMappedChunk(const std::array<uint8_t, 16>& id);
