@@ -9,14 +9,11 @@
 #include <typeinfo>
 #include <utility>
 
-#if __has_include(<cxxabi.h>)
-#include <cxxabi.h>
-#endif
-
 #include "absl/strings/str_cat.h"
 #include "core/awake_wait.h"
 #include "core/manager_errors.h"
 #include "core/managers/builtin_referents.h"
+#include "core/type_name.h"
 #include "platform/listener.h"
 
 namespace multiproc::internal::manager {
@@ -27,19 +24,6 @@ namespace {
 constexpr int kMaxClients = 512;
 // How long a connecting peer may take over each handshake message before it is dropped.
 constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
-
-std::string Demangled(const std::type_info& type) {
-#if __has_include(<cxxabi.h>)
-  int status = 0;
-  char* name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
-  if (status == 0 && name != nullptr) {
-    std::string result(name);
-    std::free(name);
-    return result;
-  }
-#endif
-  return type.name();
-}
 
 Reply Error(std::string type, std::string message) {
   Reply reply;
@@ -79,7 +63,7 @@ Reply CurrentErrorReply() {
   } catch (const RemoteError& e) {
     return Error("RemoteError", e.what());
   } catch (const std::exception& e) {
-    return Error("RemoteError", absl::StrCat(Demangled(typeid(e)), ": ", e.what()));
+    return Error("RemoteError", absl::StrCat(PortableClassName(typeid(e)), ": ", e.what()));
   } catch (...) {
     return Error("RemoteError", "an exception of unknown type");
   }

@@ -37,6 +37,7 @@
 #include "core/managers/referent.h"
 #include "core/serialization.h"
 #include "core/timeout.h"
+#include "core/type_name.h"
 
 namespace multiproc {
 
@@ -49,11 +50,11 @@ struct HeldCollector {
 };
 HeldCollector*& CurrentHeldCollector();
 
-// The name a proxy's type carries on the wire (the same in every program built by the same
-// compiler): a mismatch between a proxy's element type and the object's is a TypeError.
+// The name a proxy's element type carries on the wire, the same for every compiler
+// (core/type_name.h): a mismatch between a proxy's element type and the object's is a TypeError.
 template <typename T>
 std::string TypeTag() {
-  return typeid(T).name();
+  return TypeName<T>();
 }
 
 // `value` encoded for storage in a managed object of the manager at `address`.

@@ -141,6 +141,24 @@ TEST_P(ManagerConformance, DictAndNamespaceFollowPythonSemantics) {
   EXPECT_THROW(ns.erase("_cache"), AttributeError);
 }
 
+// Proxies check element types by names every compiler gives alike (core/type_name.h): int64_t is
+// long on Linux and long long on Windows, so a proxy of either must meet the same object, and a
+// real mismatch reads as the types, not as mangled letters.
+TEST_P(ManagerConformance, ElementTypesAreCheckedByPortableNames) {
+  SyncManager manager = StartManager();
+  NamespaceProxy ns = manager.Namespace();
+  ns.set("big", 5LL);                    // as a program whose int64_t is long long stores it
+  EXPECT_EQ(ns.get<int64_t>("big"), 5);  // and one whose int64_t is long reads it
+  ns.set("count", int32_t{3});
+  try {
+    ns.get<int64_t>("count");
+    ADD_FAILURE() << "an int32 attribute was read as an int64";
+  } catch (const TypeError& error) {
+    EXPECT_NE(std::string(error.what()).find("holds a 'int32', not a 'int64'"), std::string::npos)
+        << error.what();
+  }
+}
+
 void FillFromChild(DictProxy<int, std::string> dict, NamespaceProxy ns, QueueProxy<int> queue,
                    EventProxy done, ValueProxy<int> value) {
   dict.set(7, "seven");
