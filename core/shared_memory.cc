@@ -9,6 +9,7 @@
 #include "platform/crypto.h"
 #include "platform/process.h"
 #include "platform/shared_memory.h"
+#include "platform/shared_memory_tracker.h"
 
 namespace multiproc {
 
@@ -37,6 +38,15 @@ std::string RandomName() {
                                   reinterpret_cast<const char*>(random), sizeof(random))));
 }
 
+// The creator removes the name, then tells its tracker (platform/shared_memory_tracker.h) that
+// there is nothing left to unlink when it ends. In that order, a creator killed in between
+// leaves nothing behind: the tracker finds the name gone.
+absl::Status UnlinkAsCreator(const std::string& name) {
+  absl::Status status = platform::SharedMemory::UnlinkNamed(name);
+  (void)platform::UntrackNamedSharedMemory(name);  // if lost, the tracker finds the name gone
+  return status;
+}
+
 }  // namespace
 
 struct SharedMemory::Mapping {
@@ -46,10 +56,10 @@ struct SharedMemory::Mapping {
   // The creating process, which unlinks the name when its last copy goes (unless unlinked).
   std::optional<platform::ProcessId> owner;
 
+  bool OwnedHere() const { return owner == platform::CurrentProcessId(); }
+
   ~Mapping() {
-    if (owner == platform::CurrentProcessId()) {
-      (void)platform::SharedMemory::UnlinkNamed(name);
-    }
+    if (OwnedHere()) (void)UnlinkAsCreator(name);
   }
 };
 
@@ -73,6 +83,11 @@ SharedMemory::SharedMemory(std::optional<std::string> name, bool create, int64_t
     if (!name.has_value() && absl::IsAlreadyExists(region.status())) continue;
     mapping_->region =
         ValueOrThrowNamed(std::move(region), absl::StrCat("creating shared memory '", chosen, "'"));
+    if (absl::Status tracked = platform::TrackNamedSharedMemory(chosen, mapping_->region);
+        !tracked.ok()) {
+      (void)platform::SharedMemory::UnlinkNamed(chosen);  // a failed create leaves no name
+      internal::ThrowIfError(tracked, "tracking shared memory");
+    }
     mapping_->name = std::move(chosen);
     mapping_->size = static_cast<size_t>(size);
     mapping_->owner = platform::CurrentProcessId();
@@ -92,8 +107,10 @@ std::span<std::byte> SharedMemory::buf() const {
 void SharedMemory::close() { mapping_->region = platform::SharedMemory(); }
 
 void SharedMemory::unlink() {
+  bool owned_here = mapping_->OwnedHere();
   mapping_->owner.reset();  // the name is gone: nothing left to unlink on destruction
-  absl::Status status = platform::SharedMemory::UnlinkNamed(mapping_->name);
+  absl::Status status = owned_here ? UnlinkAsCreator(mapping_->name)
+                                   : platform::SharedMemory::UnlinkNamed(mapping_->name);
   if (!status.ok()) ThrowNamedMemoryError(status, "unlinking shared memory");
 }
 

@@ -15,8 +15,11 @@
 // creates the name owns it. unlink() removes the name at once; otherwise the creator's object
 // unlinks it when the creator's last copy of it is destroyed. Attached objects, and copies that
 // reached other processes (as Process arguments or through handle transport), never unlink on
-// their own. A creator killed with kill -9 leaves the name behind on POSIX (/dev/shm), as in
-// Python; on Windows a name lives exactly as long as some process holds it.
+// their own. A creator that ends without unlinking (killed with kill -9, or exiting without
+// destroying the object) leaves nothing behind either: on POSIX a tracker process, started at
+// the creator's first create, unlinks the names the creator still owned once it is gone (as
+// Python's resource tracker does, but per creating process); on Windows a name lives exactly as
+// long as some process holds it.
 //
 // Copies of a SharedMemory in one process are the same object: close() unmaps it for all of them.
 // As a Process argument it travels as its mapping handle, so a child receives it even after

@@ -1,10 +1,12 @@
 // Named SharedMemory and ShareableList (Python's multiprocessing.shared_memory): create, attach by
-// name from a child, travel as a Process argument, Python's errors, and who unlinks the name.
+// name from a child, travel as a Process argument, Python's errors, and who unlinks the name
+// (even when its creator is killed).
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "core/shareable_list.h"
 #include "core/shared_memory.h"
 #include "tests/conformance/conformance_support.h"
@@ -98,6 +100,86 @@ TEST_P(NamedSharedMemoryConformance, TravelsAsAProcessArgumentAndTheChildDoesNot
   EXPECT_EQ(child.exitcode(), 0);
   EXPECT_EQ(Text(memory, 12), "via argument");
   EXPECT_NO_THROW(SharedMemory{memory.name()}) << "only the creator unlinks";
+}
+
+// True once attaching `name` is a FileNotFoundError; false if the name still exists after `within`.
+bool DisappearsWithin(const std::string& name, absl::Duration within) {
+  absl::Time deadline = absl::Now() + within;
+  for (;;) {
+    try {
+      SharedMemory attached(name);
+    } catch (const FileNotFoundError&) {
+      return true;
+    }
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));  // the polling interval
+  }
+}
+
+// Creates `count` names, sends them to the parent, and waits for a word from it (or to be killed).
+void CreateNamesAndWait(Connection parent, int count) {
+  std::vector<SharedMemory> created;
+  std::vector<std::string> names;
+  for (int i = 0; i < count; ++i) {
+    names.push_back(created.emplace_back(std::nullopt, true, 64).name());
+  }
+  parent.send(names);
+  (void)parent.recv_bytes();
+}
+
+TEST_P(NamedSharedMemoryConformance, AKilledCreatorsNameIsUnlinkedAndOtherNamesStay) {
+  SharedMemory kept(std::nullopt, true, 64);
+  auto [parent_end, child_end] = Pipe();
+  Process child = MakeProcess(CreateNamesAndWait, child_end, 1);
+  child.start();
+  std::string doomed = parent_end.recv<std::vector<std::string>>().at(0);
+  EXPECT_NO_THROW(SharedMemory{doomed}) << "the name lives while its creator does";
+  child.kill();
+  child.join();
+  EXPECT_EQ(child.exitcode(), -platform::kSignalKill);
+  EXPECT_TRUE(DisappearsWithin(doomed, absl::Seconds(10))) << doomed << " outlived its creator";
+  EXPECT_NO_THROW(SharedMemory{kept.name()}) << "a child's death leaves its parent's names alone";
+}
+
+TEST_P(NamedSharedMemoryConformance, ANameUnlinkedAndCreatedAgainOutlivesItsFirstCreator) {
+#ifdef _WIN32
+  GTEST_SKIP() << "on Windows a name cannot be created again while its first creator holds it";
+#else
+  auto [parent_end, child_end] = Pipe();
+  Process child = MakeProcess(CreateNamesAndWait, child_end, 2);
+  child.start();
+  std::vector<std::string> names = parent_end.recv<std::vector<std::string>>();
+  SharedMemory(names[0]).unlink();
+  SharedMemory again(names[0], true, 64);
+  child.kill();
+  child.join();
+  // The tracker unlinks in creation order: once the second name is gone, it has passed the first.
+  EXPECT_TRUE(DisappearsWithin(names[1], absl::Seconds(10))) << names[1];
+  EXPECT_NO_THROW(SharedMemory{names[0]}) << "the first creator's death unlinked a new block";
+#endif
+}
+
+// Creates a name and unlinks it when the parent asks, then says so.
+void CreateAndUnlinkWhenAsked(Connection parent) {
+  SharedMemory memory(std::nullopt, true, 64);
+  parent.send(memory.name());
+  (void)parent.recv_bytes();
+  memory.unlink();
+  memory.close();  // on Windows a name lives while a handle to it does
+  parent.send(std::string("unlinked"));
+}
+
+TEST_P(NamedSharedMemoryConformance, ALivingCreatorKeepsItsNameUntilItUnlinksIt) {
+  auto [parent_end, child_end] = Pipe();
+  Process child = MakeProcess(CreateAndUnlinkWhenAsked, child_end);
+  child.start();
+  std::string name = parent_end.recv<std::string>();
+  EXPECT_NO_THROW(SharedMemory{name}) << "the creator lives and has not unlinked it";
+  parent_end.send_bytes("unlink");
+  EXPECT_EQ(parent_end.recv<std::string>(), "unlinked");
+  EXPECT_THROW(SharedMemory{name}, FileNotFoundError);
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
 }
 
 TEST(ShareableList, HoldsTypedItemsWithFixedCapacities) {

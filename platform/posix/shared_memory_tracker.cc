@@ -1,0 +1,193 @@
+// POSIX only (Linux): a process's tracker is its grandchild (the child in between exits at once),
+// so it is never the process's zombie nor one of its multiproc children. They talk over a
+// SOCK_SEQPACKET socket pair, one record per message; the tracker reads end-of-stream once the
+// process's end is closed, which happens when the process ends, however it ends.
+#include "platform/shared_memory_tracker.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "platform/process.h"
+
+namespace multiproc::platform {
+
+namespace {
+
+// Records: "R <inode> <name>" tracks a name, "U <name>" forgets it. Names have at most 200 bytes.
+constexpr size_t kLongestRecord = 256;
+
+// The inode tells a tracked name from the same name unlinked and created again by someone else.
+struct TrackedName {
+  std::string name;
+  ino_t inode;
+};
+
+std::string ShmPath(absl::string_view name) { return absl::StrCat("/", name); }
+
+// The inode `name` has now, or 0 when there is no such name.
+ino_t InodeOfName(const std::string& name) {
+  int descriptor = ::shm_open(ShmPath(name).c_str(), O_RDONLY | O_CLOEXEC, 0);
+  if (descriptor < 0) return 0;
+  struct stat info {};
+  bool known = ::fstat(descriptor, &info) == 0;
+  ::close(descriptor);
+  return known ? info.st_ino : 0;
+}
+
+void ApplyRecord(absl::string_view record, std::vector<TrackedName>& tracked) {
+  if (absl::ConsumePrefix(&record, "U ")) {
+    std::erase_if(tracked, [record](const TrackedName& entry) { return entry.name == record; });
+    return;
+  }
+  if (!absl::ConsumePrefix(&record, "R ")) return;
+  size_t space = record.find(' ');
+  uint64_t inode = 0;
+  if (space == absl::string_view::npos || !absl::SimpleAtoi(record.substr(0, space), &inode)) {
+    return;
+  }
+  tracked.push_back({std::string(record.substr(space + 1)), static_cast<ino_t>(inode)});
+}
+
+// The tracker holds nothing of its creator's but its end of the connection, as descriptor 0: a
+// pipe end it kept open would keep the pipe's reader waiting for end-of-stream.
+void KeepOnlyConnection(int connection) {
+  if (connection != 0) ::dup2(connection, 0);
+  if (::syscall(SYS_close_range, 1U, ~0U, 0U) == 0) return;
+  // Kernels before 5.11: walk the descriptor table up to the limit.
+  rlimit limit{};
+  int highest = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < INT_MAX
+                    ? static_cast<int>(limit.rlim_cur)
+                    : 65536;
+  for (int fd = 1; fd < highest; ++fd) ::close(fd);
+}
+
+// Runs in a fork of a possibly multi-threaded process: system calls and malloc (which glibc makes
+// safe after fork) only. In a session of its own and deaf to SIGINT and SIGTERM, as CPython's
+// tracker, so a Ctrl-C or a signal to the creator's process group does not end it before it
+// cleans up. Unlinks in the order the names were tracked.
+[[noreturn]] void RunTracker(int connection) {
+  KeepOnlyConnection(connection);
+  ::setsid();
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_IGN);
+  ::prctl(PR_SET_NAME, "multiproc-shm");
+  std::vector<TrackedName> tracked;
+  char record[kLongestRecord];
+  for (;;) {
+    ssize_t got = ::recv(0, record, sizeof(record), 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    ApplyRecord(absl::string_view(record, static_cast<size_t>(got)), tracked);
+  }
+  for (const TrackedName& entry : tracked) {
+    if (InodeOfName(entry.name) == entry.inode) ::shm_unlink(ShmPath(entry.name).c_str());
+  }
+  ExitImmediately(0);
+}
+
+// This process's end of its tracker's connection (-1 before its first tracked name), guarded by
+// tracker_mutex. Every fork takes the mutex, so that no child starts with it locked.
+std::mutex tracker_mutex;
+int tracker_connection = -1;
+
+// A fork child gets a tracker of its own when it tracks a name: holding the parent's connection
+// would keep the parent's tracker waiting for the child too.
+void ForgetTrackerInChild() {
+  if (tracker_connection >= 0) ::close(tracker_connection);
+  tracker_connection = -1;
+  tracker_mutex.unlock();
+}
+
+std::unique_lock<std::mutex> LockTracker() {
+  static const int registered = ::pthread_atfork(
+      [] { tracker_mutex.lock(); }, [] { tracker_mutex.unlock(); }, ForgetTrackerInChild);
+  (void)registered;  // without the handlers a fork child shares its parent's tracker: later cleanup
+  return std::unique_lock<std::mutex>(tracker_mutex);
+}
+
+// Called without tracker_mutex: the fork takes it. A fork by another thread before the caller
+// installs the connection gives that child a copy of it, which only delays the cleanup until
+// that child ends too.
+absl::StatusOr<int> StartTracker() {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) < 0) {
+    return absl::ErrnoToStatus(errno, "socketpair for the shared memory tracker");
+  }
+  pid_t between = ::fork();
+  if (between == 0) {
+    if (::fork() == 0) RunTracker(ends[1]);
+    ExitImmediately(0);
+  }
+  int fork_error = errno;
+  ::close(ends[1]);
+  if (between < 0) {
+    ::close(ends[0]);
+    return absl::ErrnoToStatus(fork_error, "fork of the shared memory tracker");
+  }
+  while (::waitpid(between, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  return ends[0];
+}
+
+// With tracker_mutex held. A tracker that is gone (killed, or never started) is dropped, so that
+// the next TrackNamedSharedMemory starts a new one.
+absl::Status SendRecord(const std::string& record) {
+  while (::send(tracker_connection, record.data(), record.size(), MSG_NOSIGNAL) < 0) {
+    if (errno == EINTR) continue;
+    absl::Status status = absl::ErrnoToStatus(errno, "writing to the shared memory tracker");
+    ::close(tracker_connection);
+    tracker_connection = -1;
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status TrackNamedSharedMemory(absl::string_view name, const SharedMemory& region) {
+  struct stat info {};
+  if (::fstat(static_cast<int>(region.handle()), &info) < 0) {
+    return absl::ErrnoToStatus(errno, "fstat");
+  }
+  std::string record = absl::StrCat("R ", info.st_ino, " ", name);
+  {
+    std::unique_lock<std::mutex> lock = LockTracker();
+    if (tracker_connection >= 0 && SendRecord(record).ok()) return absl::OkStatus();
+  }
+  absl::StatusOr<int> started = StartTracker();
+  if (!started.ok()) return started.status();
+  std::unique_lock<std::mutex> lock = LockTracker();
+  if (tracker_connection >= 0) {
+    ::close(*started);  // another thread started one meanwhile; this one ends with nothing to do
+  } else {
+    tracker_connection = *started;
+  }
+  return SendRecord(record);
+}
+
+absl::Status UntrackNamedSharedMemory(absl::string_view name) {
+  std::unique_lock<std::mutex> lock = LockTracker();
+  if (tracker_connection < 0) return absl::OkStatus();
+  return SendRecord(absl::StrCat("U ", name));
+}
+
+}  // namespace multiproc::platform
