@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <new>
+#include <span>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "platform/process.h"
 
@@ -38,7 +40,11 @@ struct Condition::Waiter {
 };
 
 struct Condition::Waiters {
+  uint32_t used;  // entries [0, used) have been claimed at some time; changed under the lock
+  uint32_t reserved;
   Waiter entries[kMaxWaiters];
+
+  std::span<Waiter> InUse() { return std::span<Waiter>(entries, used); }
 };
 
 Condition::Condition() : Condition(RLock().semlock()) {}
@@ -70,20 +76,23 @@ Condition::Waiters& Condition::waiters() const {
 // Caller holds the lock.
 Condition::Waiter& Condition::Enlist() {
   Waiters& table = waiters();
+  auto claim = [](Waiter& waiter) -> Waiter& {
+    waiter.pid.store(platform::CurrentProcessId());
+    waiter.state.store(kWaiting);
+    return waiter;
+  };
   for (int pass = 0; pass < 2; ++pass) {
-    for (Waiter& waiter : table.entries) {
-      if (waiter.state.load() == kFree) {
-        waiter.pid.store(platform::CurrentProcessId());
-        waiter.state.store(kWaiting);
-        return waiter;
-      }
+    for (Waiter& waiter : table.InUse()) {
+      if (waiter.state.load() == kFree) return claim(waiter);
     }
+    if (table.used < kMaxWaiters) return claim(table.entries[table.used++]);
     // Full: entries of waiters that died (before freeing theirs) may be reclaimed.
-    for (Waiter& waiter : table.entries) {
+    for (Waiter& waiter : table.InUse()) {
       if (WaiterDied(waiter)) waiter.state.store(kFree);
     }
   }
-  throw ValueError("multiproc::Condition: more than kMaxWaiters threads waiting at once");
+  throw ValueError(absl::StrCat("multiproc::Condition: more than ", kMaxWaiters,
+                                " threads (of all processes) waiting at once"));
 }
 
 bool Condition::WaiterDied(const Waiter& waiter) {
@@ -114,7 +123,7 @@ void Condition::notify(size_t n) {
   Drain(wait_semaphore_);
   Drain(woken_signal_);
   std::vector<const Waiter*> sleeping;
-  for (Waiter& waiter : waiters().entries) {
+  for (Waiter& waiter : waiters().InUse()) {
     if (waiter.state.load() != kWaiting) continue;
     if (WaiterDied(waiter)) {
       waiter.state.store(kFree);  // died waiting; nobody else will free its entry

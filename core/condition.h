@@ -15,8 +15,8 @@
 // Owner death (CPython hangs here): notify() holds the lock until the waiters it woke have left
 // their wait, as CPython's does, but it checks every 100 ms whether they still live, so a waiter
 // killed with kill -9 / TerminateProcess never leaves a notifier stuck; a holder of the lock that
-// dies is handled by the lock's own recovery (owner_died()). Up to kMaxWaiters threads may wait
-// on one Condition at once (their pids are recorded to check their liveness); one more raises
+// dies is handled by the lock's own recovery (owner_died()). Up to kMaxWaiters (4096) threads may
+// wait on one Condition at once (their pids are recorded to check their liveness); one more raises
 // ValueError.
 #ifndef MULTIPROC_CORE_CONDITION_H_
 #define MULTIPROC_CORE_CONDITION_H_
@@ -36,7 +36,9 @@ namespace multiproc {
 
 class Condition : public internal::LockOperations {
  public:
-  static constexpr size_t kMaxWaiters = 128;
+  // Threads of all processes together; each costs 16 bytes of shared memory, and scans cover
+  // only the entries ever used, so a large table costs little when few wait.
+  static constexpr size_t kMaxWaiters = 4096;
 
   // Python's Condition(lock=None): a fresh RLock.
   Condition();

@@ -3,6 +3,7 @@
 #include "core/condition.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -111,6 +112,39 @@ TEST_P(ConditionConformance, NotifyWakesNWaitersAndNotifyAllWakesTheRest) {
     EXPECT_EQ(child.exitcode(), 0);
   }
   EXPECT_EQ(woken.get(), 4);
+}
+
+constexpr int kWaitingProcesses = 4;
+constexpr int kThreadsPerProcess = 250;
+
+void WaitAndCountInManyThreads(Condition condition, Value<int> waiting, Value<int> woken) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreadsPerProcess; ++i) {
+    threads.emplace_back(WaitAndCount, condition, waiting, woken);
+  }
+  for (std::thread& thread : threads) thread.join();
+}
+
+// A thousand waiters on one Condition (and so on one Event) is ordinary; it used to stop at 128.
+TEST_P(ConditionConformance, AThousandWaitersAcrossProcessesAllWakeOnNotifyAll) {
+  Condition condition;
+  Value<int> waiting(0), woken(0);
+  std::vector<Process> children;
+  for (int i = 0; i < kWaitingProcesses; ++i) {
+    children.push_back(MakeProcess(WaitAndCountInManyThreads, condition, waiting, woken));
+    children.back().start();
+  }
+  constexpr int kWaiters = kWaitingProcesses * kThreadsPerProcess;
+  ASSERT_TRUE(WaitUntilCount(condition, waiting, kWaiters));
+  {
+    std::lock_guard<Condition> hold(condition);
+    condition.notify_all();
+  }
+  for (Process& child : children) {
+    child.join(absl::Seconds(60));
+    EXPECT_EQ(child.exitcode(), 0);
+  }
+  EXPECT_EQ(woken.get(), kWaiters);
 }
 
 void SetAndNotify(Condition condition, Value<int> flag) {
