@@ -39,8 +39,10 @@ struct LaunchSpec {
   std::string executable;              // a path to the program; not searched in PATH
   std::vector<std::string> arguments;  // argv[1...]; the launcher quotes them as the OS needs
   std::vector<NativeHandle> handles_to_pass;  // the only handles the child receives
-  // The child is killed when this process dies, however it dies (Linux PR_SET_PDEATHSIG checked
-  // against a parent that already died; Windows a KILL_ON_JOB_CLOSE job held by this process).
+  // The child is killed when this process dies, however it dies, and only then: not when the
+  // thread that launched it ends (Linux PR_SET_PDEATHSIG, armed from a thread that lives as long
+  // as the process and checked against a parent that already died; Windows a KILL_ON_JOB_CLOSE
+  // job held by this process).
   bool kill_when_parent_dies = false;
   // Resolve every symbol from shared libraries when the child loads rather than at its first
   // call, so that processes the child forks inherit them resolved: a forked process that makes

@@ -32,6 +32,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "platform/posix/launcher_thread.h"
 #include "platform/sanitizers.h"
 #include "platform/wait.h"
 
@@ -166,10 +167,20 @@ absl::StatusOr<ChildProcess> LaunchChoosingFork(const LaunchSpec& spec, Extra&&.
 }  // namespace
 
 absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
-  if (spec.bind_symbols_at_load && std::getenv(kBindNowVariable) == nullptr) {
-    return LaunchChoosingFork(spec, boost::process::env[kBindNowVariable] = kBindNowRequest);
+  absl::StatusOr<ChildProcess> child = absl::UnknownError("not launched");
+  auto launch = [&] {
+    if (spec.bind_symbols_at_load && std::getenv(kBindNowVariable) == nullptr) {
+      child = LaunchChoosingFork(spec, boost::process::env[kBindNowVariable] = kBindNowRequest);
+    } else {
+      child = LaunchChoosingFork(spec);
+    }
+  };
+  if (spec.kill_when_parent_dies) {
+    RunOnLongLivedThread(launch);  // PR_SET_PDEATHSIG follows the forking thread
+  } else {
+    launch();
   }
-  return LaunchChoosingFork(spec);
+  return child;
 }
 
 void ForgetBindSymbolsAtLoad() {
@@ -182,12 +193,22 @@ void ForgetBindSymbolsAtLoad() {
 absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
                                         bool kill_when_parent_dies) {
   pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
-  if (pid == 0) {
-    if (kill_when_parent_dies) DieWithParent(parent);
-    RunForkChild(child_main);
+  pid_t pid = -1;
+  int fork_error = 0;
+  auto fork_child = [&] {
+    pid = ::fork();
+    fork_error = errno;
+    if (pid == 0) {
+      if (kill_when_parent_dies) DieWithParent(parent);
+      RunForkChild(child_main);
+    }
+  };
+  if (kill_when_parent_dies) {
+    RunOnLongLivedThread(fork_child);  // PR_SET_PDEATHSIG follows the forking thread
+  } else {
+    fork_child();
   }
+  if (pid < 0) return absl::ErrnoToStatus(fork_error, "fork");
   return WatchChild(pid);
 }
 

@@ -5,9 +5,13 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <thread>
 #include <utility>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/multiproc.h"
 #include "gtest/gtest.h"
 #include "platform/pipe.h"
@@ -73,6 +77,22 @@ inline size_t OpenDescriptorCount() {
     ++count;
   }
   return count;
+}
+
+// Runs `work` on a std::thread that then ends, and returns once the thread has left the kernel
+// as well (on Linux its /proc entry is gone), which is after the kernel sent any signal tied to
+// the thread's death (PR_SET_PDEATHSIG). Elsewhere it returns when the thread is joined.
+inline void RunOnAThreadThatEnds(const std::function<void()>& work) {
+  std::filesystem::path task;
+  std::thread([&] {
+    std::error_code no_proc;
+    task = std::filesystem::read_symlink("/proc/thread-self", no_proc);
+    work();
+  }).join();
+  if (task.empty()) return;
+  const std::filesystem::path entry = std::filesystem::path("/proc") / task;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (std::filesystem::exists(entry) && absl::Now() < deadline) std::this_thread::yield();
 }
 
 }  // namespace multiproc::testing

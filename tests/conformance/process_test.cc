@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ namespace {
 
 using testing::MakeReportPipe;
 using testing::ReceiveAll;
+using testing::RunOnAThreadThatEnds;
 using testing::Send;
 
 class ProcessConformance : public testing::StartMethodTest {};
@@ -443,6 +445,53 @@ TEST_P(ProcessConformance, DaemonChildDiesWhenItsParentIsKilled) {
   absl::StatusOr<size_t> got = platform::ReadSome(pipe.reader.get(), hello);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, 0u);
+}
+
+void WaitForReleaseUpToAMinute(Event release) { release.wait(absl::Seconds(60)); }
+
+int Square(int value) { return value * value; }
+
+void CountStart(Value<int> starts) {
+  std::lock_guard hold(starts.get_lock());
+  starts.set(starts.get() + 1);
+}
+
+// Children that die with their parent (daemons, Pool workers, a manager's server, the forkserver)
+// must die with the parent *process*, not with the thread that started them: Linux's
+// PR_SET_PDEATHSIG follows the thread. Each is started from a std::thread that then ends.
+TEST_P(ProcessConformance, ADaemonStartedFromAThreadOutlivesTheThread) {
+  Event release;
+  std::optional<Process> daemon;
+  RunOnAThreadThatEnds([&] {
+    daemon.emplace(MakeProcess(WaitForReleaseUpToAMinute, release));
+    daemon->set_daemon(true);
+    daemon->start();
+  });
+  daemon->join(absl::Milliseconds(500));  // a killed daemon ends well within this
+  EXPECT_TRUE(daemon->is_alive()) << "died with the thread that started it, exitcode "
+                                  << daemon->exitcode().value_or(0);
+  release.set();
+  daemon->join(absl::Seconds(30));
+  EXPECT_EQ(daemon->exitcode(), 0);
+}
+
+TEST_P(ProcessConformance, APoolAndAManagerStartedFromAThreadOutliveTheThread) {
+  Value<int> worker_starts(0);
+  std::optional<Pool> pool;
+  std::optional<SyncManager> manager;
+  RunOnAThreadThatEnds([&] {
+    pool.emplace(PoolOptions().processes(2).start_method(GetParam()), CountStart, worker_starts);
+    manager.emplace("", std::nullopt, GetParam());
+    manager->start();
+  });
+  manager->process()->join(absl::Milliseconds(500));  // a killed server ends well within this
+  ASSERT_TRUE(manager->process()->is_alive()) << "the manager's server died with the thread";
+  DictProxy<std::string, int> dict = manager->dict<std::string, int>();
+  dict.set("alive", 1);
+  EXPECT_EQ(dict.get("alive"), 1);
+  EXPECT_EQ(pool->map(Square, std::vector<int>{1, 2, 3, 4}), (std::vector<int>{1, 4, 9, 16}));
+  EXPECT_EQ(worker_starts.get(), 2) << "workers died with the thread and were replaced";
+  manager->shutdown();
 }
 
 }  // namespace
