@@ -28,7 +28,9 @@
 // running with WorkerLostError naming its pid and exit code or signal, is replaced, and the pool
 // keeps serving; CPython's Pool hangs forever. An initializer that throws fails every pending and
 // later task with that exception (prefixed "the pool's initializer failed") instead of starting
-// workers forever; a worker that dies inside its initializer does the same with WorkerLostError.
+// workers forever. A worker that dies before it is ready (killed while starting, or inside its
+// initializer) is replaced like any other; only when three in a row die so, with none ready in
+// between, does the pool stop starting workers and fail every task with WorkerLostError.
 //
 // A task's exception comes back as the same type when it is one of multiproc's, else as a
 // TaskError (a RemoteError) keeping the type name and what() (task_error.h). A result that

@@ -23,6 +23,8 @@ constexpr size_t kPrefetchBytes = 16 * 1024;
 constexpr absl::Duration kPrefetchTaskTime = absl::Milliseconds(1);
 // How long Join gives a terminated worker before killing it.
 constexpr absl::Duration kTerminateGrace = absl::Seconds(2);
+// How many workers in a row may die before they are ready until the pool stops starting them.
+constexpr int kDeathsBeforeReadyThatBreak = 3;
 
 std::string DescribeExit(ProcessId pid, std::optional<int> exitcode) {
   if (!exitcode.has_value()) return absl::StrCat("pool worker ", pid, " ended");
@@ -425,6 +427,7 @@ bool PoolEngine::ReadReply(Worker& worker) {
     case ReplyKind::kReady: {
       std::lock_guard<std::mutex> lock(mutex_);
       worker.ready = true;
+      deaths_before_ready_in_a_row_ = 0;
       break;
     }
     case ReplyKind::kInitializerFailed: {
@@ -494,29 +497,35 @@ void PoolEngine::OnWorkerExit(Worker& worker) {
     worker.process.join();
     std::string death = DescribeExit(worker.pid, worker.process.exitcode());
     std::deque<HeldChunk> held = std::move(worker.held);
+    bool was_ready = worker.ready;
     bool died_initializing = !worker.ready && !worker.stop_sent;
     auto position = std::find_if(workers_.begin(), workers_.end(),
                                  [&worker](const auto& slot) { return slot.get() == &worker; });
     workers_.erase(position);  // `worker` is gone from here on
     if (state_ == State::kTerminated) return;
-    if (died_initializing) {
-      BreakLocked(Failure::Of<WorkerLostError>(
-                      absl::StrCat(death,
-                                   " before its initializer finished; the pool stops "
-                                   "starting workers")),
+    // One worker lost while starting is a worker to replace (a stranger's kill -9 must not end
+    // the pool); several in a row are an initializer that cannot succeed, which would otherwise
+    // respawn forever.
+    if (died_initializing && ++deaths_before_ready_in_a_row_ >= kDeathsBeforeReadyThatBreak) {
+      BreakLocked(Failure::Of<WorkerLostError>(absl::StrCat(
+                      death, " before it was ready, the last of ", kDeathsBeforeReadyThatBreak,
+                      " workers in a row to die so; the pool stops starting workers")),
                   later);
     }
-    if (!held.empty()) {
-      // The oldest chunk was running; those behind it never started and go to another worker.
+    // A ready worker was running its oldest chunk; the chunks behind it, and every chunk of a
+    // worker that was not ready yet, never started and go to another worker.
+    size_t first_unstarted = 0;
+    if (was_ready && !held.empty()) {
       FailLater(std::move(held.front().chunk),
                 Failure::Of<WorkerLostError>(absl::StrCat(death, " while running a task")), later);
-      for (size_t i = held.size(); i-- > 1;) {
-        held[i].chunk.encoded = nullptr;
-        if (broken_) {
-          FailLater(std::move(held[i].chunk), *broken_, later);
-        } else {
-          pending_.push_front(std::move(held[i].chunk));
-        }
+      first_unstarted = 1;
+    }
+    for (size_t i = held.size(); i-- > first_unstarted;) {
+      held[i].chunk.encoded = nullptr;
+      if (broken_) {
+        FailLater(std::move(held[i].chunk), *broken_, later);
+      } else {
+        pending_.push_front(std::move(held[i].chunk));
       }
     }
     bool work_left = state_ == State::kRunning || !pending_.empty();

@@ -144,7 +144,8 @@ class PoolEngine {
 
   std::mutex mutex_;
   State state_ = State::kRunning;
-  std::optional<Failure> broken_;  // once set, every task fails with it and no worker starts
+  std::optional<Failure> broken_;         // once set, every task fails with it and no worker starts
+  int deaths_before_ready_in_a_row_ = 0;  // reset when a worker becomes ready
   std::deque<Chunk> pending_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t next_chunk_id_ = 1;
