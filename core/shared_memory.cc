@@ -8,8 +8,8 @@
 #include "core/status_errors.h"
 #include "platform/crypto.h"
 #include "platform/process.h"
+#include "platform/resource_tracker.h"
 #include "platform/shared_memory.h"
-#include "platform/shared_memory_tracker.h"
 
 namespace multiproc {
 
@@ -38,12 +38,12 @@ std::string RandomName() {
                                   reinterpret_cast<const char*>(random), sizeof(random))));
 }
 
-// The creator removes the name, then tells its tracker (platform/shared_memory_tracker.h) that
+// The creator removes the name, then tells its tracker (platform/resource_tracker.h) that
 // there is nothing left to unlink when it ends. In that order, a creator killed in between
 // leaves nothing behind: the tracker finds the name gone.
 absl::Status UnlinkAsCreator(const std::string& name) {
   absl::Status status = platform::SharedMemory::UnlinkNamed(name);
-  (void)platform::UntrackNamedSharedMemory(name);  // if lost, the tracker finds the name gone
+  (void)platform::Untrack(name);  // if lost, the tracker finds the name gone
   return status;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "platform/resource_tracker.h"
 
 namespace multiproc::platform {
 
@@ -163,6 +164,8 @@ absl::StatusOr<StreamListener> StreamListener::Listen(AddressFamily family, std:
   if (address.empty()) {
     absl::StatusOr<std::string> directory = MakePrivateDirectory();
     if (!directory.ok()) return directory.status();
+    // Removed when this process ends without closing the listener (killed, say); best effort.
+    (void)TrackDirectory(*directory);
     listener.private_directory_ = *directory;
     static std::atomic<uint64_t> listeners_made{0};
     address = absl::StrCat(*directory, "/listener-", listeners_made.fetch_add(1));
@@ -170,6 +173,7 @@ absl::StatusOr<StreamListener> StreamListener::Listen(AddressFamily family, std:
   listener.address_ = address;
   absl::Status listening = ListenUnix(address, backlog, listener.handle_);
   if (!listening.ok()) return listening;  // the destructor removes the private directory
+  (void)TrackSocketFile(address);
   return listener;
 }
 
@@ -188,10 +192,14 @@ absl::StatusOr<OwnedHandle> StreamListener::Accept() {
 }
 
 void StreamListener::Close() {
-  if (handle_.valid() && family_ == AddressFamily::kUnix) ::unlink(address_.c_str());
+  if (handle_.valid() && family_ == AddressFamily::kUnix) {
+    ::unlink(address_.c_str());
+    (void)Untrack(address_);
+  }
   handle_.reset();
   if (!private_directory_.empty()) {
     ::rmdir(private_directory_.c_str());
+    (void)Untrack(private_directory_);
     private_directory_.clear();
   }
 }

@@ -79,6 +79,18 @@ inline size_t OpenDescriptorCount() {
   return count;
 }
 
+// Polls `condition` every 10 ms until it holds (true) or `within` has passed (false): for
+// something another process does in its own time, such as a tracker removing a dead process's
+// files.
+inline bool HoldsWithin(const std::function<bool()>& condition, absl::Duration within) {
+  const absl::Time deadline = absl::Now() + within;
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
+}
+
 // Runs `work` on a std::thread that then ends, and returns once the thread has left the kernel
 // as well (on Linux its /proc entry is gone), which is after the kernel sent any signal tied to
 // the thread's death (PR_SET_PDEATHSIG). Elsewhere it returns when the thread is joined.

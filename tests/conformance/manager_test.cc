@@ -384,6 +384,38 @@ TEST_P(ManagerConformance, ADeadServerMakesEveryCallFailPromptly) {
   blocked.join();
 }
 
+// Starts a manager, tells the parent its address, and waits to be killed.
+void StartAManagerAndWait(Connection parent, std::string start_method) {
+  SyncManager manager("", std::nullopt, start_method);
+  manager.start();
+  parent.send(manager.address());
+  (void)parent.recv_bytes();  // never comes: the test kills this process
+}
+
+// The server dies with the process that started it, by a signal it cannot catch; its socket file
+// and the private directory holding it must go too (20 rounds: a crash case).
+TEST_P(ManagerConformance, AKilledParentsManagerLeavesNoSocketBehind) {
+  for (int round = 0; round < 20; ++round) {
+    auto [parent_end, child_end] = Pipe();
+    Process parent = MakeProcess(StartAManagerAndWait, child_end, GetParam());
+    parent.start();
+    std::filesystem::path socket(parent_end.recv<std::string>());
+    bool is_a_file = std::filesystem::exists(socket);
+    parent.kill();
+    parent.join();
+    if (socket.string().rfind("\\\\.\\pipe\\", 0) == 0) {
+      GTEST_SKIP() << "a named pipe is no file: it vanishes with its last handle";
+    }
+    ASSERT_TRUE(is_a_file) << socket << " while its server lived";
+    ASSERT_TRUE(
+        testing::HoldsWithin([&] { return !std::filesystem::exists(socket); }, absl::Seconds(10)))
+        << socket << " outlived its server; round " << round;
+    ASSERT_TRUE(testing::HoldsWithin([&] { return !std::filesystem::exists(socket.parent_path()); },
+                                     absl::Seconds(10)))
+        << "the private directory " << socket.parent_path() << " outlived its server";
+  }
+}
+
 TEST_P(ManagerConformance, ShutdownEndsTheServer) {
   SyncManager manager = StartManager();
   auto list = manager.list<int>();

@@ -1,8 +1,9 @@
-// POSIX only (Linux): a process's tracker is its grandchild (the child in between exits at once),
-// so it is never the process's zombie nor one of its multiproc children. They talk over a
-// SOCK_SEQPACKET socket pair, one record per message; the tracker reads end-of-stream once the
-// process's end is closed, which happens when the process ends, however it ends.
-#include "platform/shared_memory_tracker.h"
+// POSIX only (Linux): see resource_tracker.h. A process's tracker is its grandchild (the child in
+// between exits at once), so it is never the process's zombie nor one of its multiproc children.
+// They talk over a SOCK_SEQPACKET socket pair, one record per message; the tracker reads
+// end-of-stream once the process's end is closed, which happens when the process ends, however it
+// ends.
+#include "platform/resource_tracker.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -32,11 +33,13 @@ namespace multiproc::platform {
 
 namespace {
 
-// Records: "R <inode> <name>" tracks a name, "U <name>" forgets it. Names have at most 200 bytes.
+// Records: "<kind> <inode> <name>" tracks a name, "U <name>" forgets it. Kinds: M named shared
+// memory, S a socket file, D a directory. Names have at most 200 bytes, socket paths 107.
 constexpr size_t kLongestRecord = 256;
 
-// The inode tells a tracked name from the same name unlinked and created again by someone else.
+// The inode tells a tracked name from the same name removed and made again by someone else.
 struct TrackedName {
+  char kind;
   std::string name;
   ino_t inode;
 };
@@ -53,18 +56,41 @@ ino_t InodeOfName(const std::string& name) {
   return known ? info.st_ino : 0;
 }
 
+// The inode of the file at `path` when it is of `type` (S_IFSOCK, S_IFDIR), else 0.
+ino_t InodeOfPath(const std::string& path, mode_t type) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 || (info.st_mode & S_IFMT) != type) return 0;
+  return info.st_ino;
+}
+
+void Remove(const TrackedName& entry) {
+  switch (entry.kind) {
+    case 'M':
+      if (InodeOfName(entry.name) == entry.inode) ::shm_unlink(ShmPath(entry.name).c_str());
+      break;
+    case 'S':
+      if (InodeOfPath(entry.name, S_IFSOCK) == entry.inode) ::unlink(entry.name.c_str());
+      break;
+    case 'D':
+      if (InodeOfPath(entry.name, S_IFDIR) == entry.inode) ::rmdir(entry.name.c_str());
+      break;
+  }
+}
+
 void ApplyRecord(absl::string_view record, std::vector<TrackedName>& tracked) {
   if (absl::ConsumePrefix(&record, "U ")) {
     std::erase_if(tracked, [record](const TrackedName& entry) { return entry.name == record; });
     return;
   }
-  if (!absl::ConsumePrefix(&record, "R ")) return;
+  if (record.size() < 2 || record[1] != ' ') return;
+  char kind = record[0];
+  record.remove_prefix(2);
   size_t space = record.find(' ');
   uint64_t inode = 0;
   if (space == absl::string_view::npos || !absl::SimpleAtoi(record.substr(0, space), &inode)) {
     return;
   }
-  tracked.push_back({std::string(record.substr(space + 1)), static_cast<ino_t>(inode)});
+  tracked.push_back({kind, std::string(record.substr(space + 1)), static_cast<ino_t>(inode)});
 }
 
 // The tracker holds nothing of its creator's but its end of the connection, as descriptor 0: a
@@ -83,13 +109,13 @@ void KeepOnlyConnection(int connection) {
 // Runs in a fork of a possibly multi-threaded process: system calls and malloc (which glibc makes
 // safe after fork) only. In a session of its own and deaf to SIGINT and SIGTERM, as CPython's
 // tracker, so a Ctrl-C or a signal to the creator's process group does not end it before it
-// cleans up. Unlinks in the order the names were tracked.
+// cleans up. Removes the newest first, so a directory goes after the files made in it.
 [[noreturn]] void RunTracker(int connection) {
   KeepOnlyConnection(connection);
   ::setsid();
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGTERM, SIG_IGN);
-  ::prctl(PR_SET_NAME, "multiproc-shm");
+  ::prctl(PR_SET_NAME, "multiproc-track");
   std::vector<TrackedName> tracked;
   char record[kLongestRecord];
   for (;;) {
@@ -98,9 +124,7 @@ void KeepOnlyConnection(int connection) {
     if (got <= 0) break;
     ApplyRecord(absl::string_view(record, static_cast<size_t>(got)), tracked);
   }
-  for (const TrackedName& entry : tracked) {
-    if (InodeOfName(entry.name) == entry.inode) ::shm_unlink(ShmPath(entry.name).c_str());
-  }
+  for (auto entry = tracked.rbegin(); entry != tracked.rend(); ++entry) Remove(*entry);
   ExitImmediately(0);
 }
 
@@ -130,7 +154,7 @@ std::unique_lock<std::mutex> LockTracker() {
 absl::StatusOr<int> StartTracker() {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) < 0) {
-    return absl::ErrnoToStatus(errno, "socketpair for the shared memory tracker");
+    return absl::ErrnoToStatus(errno, "socketpair for the resource tracker");
   }
   pid_t between = ::fork();
   if (between == 0) {
@@ -141,7 +165,7 @@ absl::StatusOr<int> StartTracker() {
   ::close(ends[1]);
   if (between < 0) {
     ::close(ends[0]);
-    return absl::ErrnoToStatus(fork_error, "fork of the shared memory tracker");
+    return absl::ErrnoToStatus(fork_error, "fork of the resource tracker");
   }
   while (::waitpid(between, nullptr, 0) < 0 && errno == EINTR) {
   }
@@ -149,11 +173,11 @@ absl::StatusOr<int> StartTracker() {
 }
 
 // With tracker_mutex held. A tracker that is gone (killed, or never started) is dropped, so that
-// the next TrackNamedSharedMemory starts a new one.
+// the next Track* call starts a new one.
 absl::Status SendRecord(const std::string& record) {
   while (::send(tracker_connection, record.data(), record.size(), MSG_NOSIGNAL) < 0) {
     if (errno == EINTR) continue;
-    absl::Status status = absl::ErrnoToStatus(errno, "writing to the shared memory tracker");
+    absl::Status status = absl::ErrnoToStatus(errno, "writing to the resource tracker");
     ::close(tracker_connection);
     tracker_connection = -1;
     return status;
@@ -161,14 +185,8 @@ absl::Status SendRecord(const std::string& record) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status TrackNamedSharedMemory(absl::string_view name, const SharedMemory& region) {
-  struct stat info {};
-  if (::fstat(static_cast<int>(region.handle()), &info) < 0) {
-    return absl::ErrnoToStatus(errno, "fstat");
-  }
-  std::string record = absl::StrCat("R ", info.st_ino, " ", name);
+// Sends a record, starting this process's tracker first if it has none.
+absl::Status Track(const std::string& record) {
   {
     std::unique_lock<std::mutex> lock = LockTracker();
     if (tracker_connection >= 0 && SendRecord(record).ok()) return absl::OkStatus();
@@ -184,7 +202,27 @@ absl::Status TrackNamedSharedMemory(absl::string_view name, const SharedMemory& 
   return SendRecord(record);
 }
 
-absl::Status UntrackNamedSharedMemory(absl::string_view name) {
+absl::Status TrackPath(char kind, absl::string_view path, mode_t type) {
+  ino_t inode = InodeOfPath(std::string(path), type);
+  if (inode == 0) return absl::NotFoundError(absl::StrCat("nothing of that type at ", path));
+  return Track(absl::StrCat(std::string(1, kind), " ", inode, " ", path));
+}
+
+}  // namespace
+
+absl::Status TrackNamedSharedMemory(absl::string_view name, const SharedMemory& region) {
+  struct stat info {};
+  if (::fstat(static_cast<int>(region.handle()), &info) < 0) {
+    return absl::ErrnoToStatus(errno, "fstat");
+  }
+  return Track(absl::StrCat("M ", info.st_ino, " ", name));
+}
+
+absl::Status TrackSocketFile(absl::string_view path) { return TrackPath('S', path, S_IFSOCK); }
+
+absl::Status TrackDirectory(absl::string_view path) { return TrackPath('D', path, S_IFDIR); }
+
+absl::Status Untrack(absl::string_view name) {
   std::unique_lock<std::mutex> lock = LockTracker();
   if (tracker_connection < 0) return absl::OkStatus();
   return SendRecord(absl::StrCat("U ", name));
