@@ -86,7 +86,7 @@ bool SemLock::TryTakeOverFromDeadOwner() {
 
 bool SemLock::TakeUnit(absl::Duration timeout) {
   if (!ValueOrThrow(semaphore_->Acquire(timeout), "acquiring a lock")) return false;
-  *owner_died_ = false;
+  owner_died_->store(false, std::memory_order_relaxed);
   if (OwnerIsTracked()) BecomeOwner();
   return true;
 }
@@ -109,7 +109,7 @@ bool SemLock::Acquire(bool block, Timeout timeout) {
     if (limit == absl::ZeroDuration() || slice < absl::ZeroDuration()) slice = absl::ZeroDuration();
     if (TakeUnit(slice)) return true;
     if (OwnerIsTracked() && TryTakeOverFromDeadOwner()) {
-      *owner_died_ = true;
+      owner_died_->store(true, std::memory_order_relaxed);
       return true;
     }
     if (absl::Now() >= deadline) return false;

@@ -9,6 +9,7 @@
 #ifndef MULTIPROC_CORE_SEMLOCK_H_
 #define MULTIPROC_CORE_SEMLOCK_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -39,7 +40,7 @@ class SemLock {
   void Release();
 
   // True if the last acquire in this process took the lock over from an owner that had died.
-  bool owner_died() const { return *owner_died_; }
+  bool owner_died() const { return owner_died_->load(std::memory_order_relaxed); }
   // RLock: held by the calling thread of this process; its recursion count.
   bool IsMine() const;
   uint32_t RecursionCount() const;
@@ -63,7 +64,9 @@ class SemLock {
   SharedBlock block_;
   std::shared_ptr<platform::Semaphore> semaphore_;
   Kind kind_ = Kind::kLock;
-  std::shared_ptr<bool> owner_died_ = std::make_shared<bool>(false);
+  // Atomic: the threads of this process that share the lock write it as they take units (many at
+  // once for a semaphore or a Condition's sleepers).
+  std::shared_ptr<std::atomic<bool>> owner_died_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 inline void save(cereal::PortableBinaryOutputArchive& archive, const SemLock& lock) {
