@@ -50,12 +50,13 @@ void Listener::authenticate(Connection& connection, Timeout timeout) const {
   internal::AnswerChallenge(connection, *authkey_, timeout);
 }
 
-Connection Client(const std::string& address, std::optional<std::string> authkey) {
+Connection Client(const std::string& address, std::optional<std::string> authkey,
+                  Timeout handshake_timeout) {
   Connection connection = Adopt(internal::ValueOrThrow(
       platform::ConnectTo(platform::AddressFamilyOf(address), address), "Client"));
   if (authkey) {
-    internal::AnswerChallenge(connection, *authkey);
-    internal::DeliverChallenge(connection, *authkey);
+    internal::AnswerChallenge(connection, *authkey, handshake_timeout);
+    internal::DeliverChallenge(connection, *authkey, handshake_timeout);
   }
   return connection;
 }

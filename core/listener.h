@@ -76,8 +76,11 @@ class Listener {
 };
 
 // Connects to the Listener at `address` and, with an authkey, authenticates both ways.
-// AuthenticationError if either side's proof fails; OSError if nobody listens there.
-Connection Client(const std::string& address, std::optional<std::string> authkey = std::nullopt);
+// AuthenticationError if either side's proof fails; OSError if nobody listens there. Beyond
+// Python: with a `handshake_timeout`, AuthenticationError if the listener takes longer than that
+// over any handshake message (a peer that accepts and says nothing).
+Connection Client(const std::string& address, std::optional<std::string> authkey = std::nullopt,
+                  Timeout handshake_timeout = std::nullopt);
 
 }  // namespace multiproc
 

@@ -1,35 +1,27 @@
 #include "core/manager.h"
 
-#include <array>
 #include <cstddef>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/context.h"
+#include "core/current_process.h"
 #include "core/listener.h"
 #include "core/manager_server.h"
 #include "core/process.h"
 #include "core/status_errors.h"
 #include "platform/code_location.h"
-#include "platform/crypto.h"
 #include "platform/listener.h"
 
 namespace multiproc {
 namespace {
 
-using internal::ThrowIfError;
 using internal::ValueOrThrow;
 
 // How long start() waits for the server to listen (a spawned child starts in well under this).
 constexpr absl::Duration kStartTimeout = absl::Seconds(60);
 // How long shutdown() waits for a started server to exit before terminating it.
 constexpr absl::Duration kExitTimeout = absl::Seconds(5);
-
-std::string RandomKey() {
-  std::array<std::byte, 32> key;
-  ThrowIfError(platform::FillRandom(absl::MakeSpan(key)), "manager authkey");
-  return std::string(reinterpret_cast<const char*>(key.data()), key.size());
-}
 
 ManagerTypes TypesOf(const std::vector<RegisterTypes>& registrations) {
   ManagerTypes types;
@@ -69,7 +61,7 @@ BaseManager::BaseManager(std::string address, std::optional<std::string> authkey
                          std::string start_method)
     : state_(std::make_unique<State>()) {
   state_->address = std::move(address);
-  state_->authkey = authkey ? std::move(*authkey) : RandomKey();
+  state_->authkey = authkey ? std::move(*authkey) : current_process().authkey;
   state_->start_method = std::move(start_method);
 }
 

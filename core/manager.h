@@ -17,7 +17,8 @@
 //
 // start() runs the server as a child Process (through the Spawner, so under every start
 // method), listening at a fresh private address (a 0600 Unix socket in a 0700 directory; a named
-// pipe on Windows) with a random 32-byte authkey; every connection is authenticated both ways
+// pipe on Windows) with this process's authkey (current_process().authkey, 32 random bytes that
+// children inherit) unless given one; every connection is authenticated both ways
 // (HMAC-SHA256). Remote managers: construct with a TCP address ("127.0.0.1:50000", or port 0 for
 // any) and a key, serve_forever() in one program, connect() in others:
 //

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/awake_wait.h"
+#include "core/current_process.h"
 #include "core/listener.h"
 #include "core/manager_errors.h"
 #include "platform/process.h"
@@ -34,10 +35,13 @@ std::map<std::string, Registered>& Registry() {
 }  // namespace
 
 std::shared_ptr<ManagerClient> ManagerClient::For(const std::string& address,
-                                                  const std::string& authkey) {
+                                                  std::optional<std::string> known_authkey) {
   platform::ProcessId pid = platform::CurrentProcessId();
   std::lock_guard<std::mutex> hold(RegistryMutex());
   Registered& entry = Registry()[address];
+  const std::string authkey = known_authkey             ? std::move(*known_authkey)
+                              : entry.client != nullptr ? entry.client->authkey()
+                                                        : current_process().authkey;
   // A fork child finds its parent's client: it makes its own, never sharing a connection.
   if (entry.client == nullptr || entry.pid != pid || entry.client->authkey() != authkey) {
     entry = {pid, std::make_shared<ManagerClient>(address, authkey)};
@@ -52,7 +56,7 @@ ManagerClient::ManagerClient(std::string address, std::string authkey)
 
 Connection ManagerClient::Connect() {
   try {
-    return Client(address_, authkey_);
+    return Client(address_, authkey_, kHandshakeTimeout);
   } catch (const AuthenticationError&) {
     throw;
   } catch (const OSError& error) {

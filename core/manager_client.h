@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,10 @@ namespace multiproc::internal::manager {
 class ManagerClient {
  public:
   // This process's client of the manager at `address`. AuthenticationError if `authkey` is
-  // wrong; EOFError if nobody serves there.
-  static std::shared_ptr<ManagerClient> For(const std::string& address, const std::string& authkey);
+  // wrong; EOFError if nobody serves there. Without an authkey: the key this process already
+  // uses for `address`, or else current_process().authkey.
+  static std::shared_ptr<ManagerClient> For(const std::string& address,
+                                            std::optional<std::string> authkey);
 
   ManagerClient(std::string address, std::string authkey);
 

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+
 namespace multiproc::internal::manager {
 
 enum class Op : uint8_t {
@@ -58,6 +60,10 @@ struct Reply {
 
 // Requests larger than this are refused before any allocation (the server closes that client).
 inline constexpr size_t kMaxRequestSize = size_t{256} << 20;
+
+// How long either side of a connection may take over each handshake message before the other
+// drops it: a peer that says nothing blocks neither the server nor a client decoding a proxy.
+inline constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
 
 }  // namespace multiproc::internal::manager
 

@@ -22,8 +22,6 @@ namespace {
 // More concurrent clients than this are turned away at once (a flood of connections must not
 // exhaust the server's threads).
 constexpr int kMaxClients = 512;
-// How long a connecting peer may take over each handshake message before it is dropped.
-constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
 
 Reply Error(std::string type, std::string message) {
   Reply reply;

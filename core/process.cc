@@ -9,6 +9,7 @@
 #include "core/main_guard.h"
 #include "core/spawner.h"
 #include "core/start_method.h"
+#include "core/starting_child.h"
 #include "core/status_errors.h"
 
 namespace multiproc {
@@ -94,7 +95,10 @@ internal::BootstrapPayload MakePayload(ProcessState& state, HandleTable& handles
       "locating the target's argument decoder");
   payload.target = internal::ValueOrThrow(platform::LocateCode(state.recipe.target),
                                           "locating the target function");
-  payload.arguments = state.recipe.encode_arguments(handles);
+  {
+    internal::StartingChild starting;  // a manager proxy's authkey travels only to a new child
+    payload.arguments = state.recipe.encode_arguments(handles);
+  }
   payload.identity = state.identity;
   payload.start_method = get_start_method();
   return payload;

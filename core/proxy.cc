@@ -46,7 +46,8 @@ const BaseProxy::State& BaseProxy::state() const {
 }
 
 void BaseProxy::Arrive(std::string address, std::string authkey, uint64_t id, std::string type) {
-  auto client = internal::manager::ManagerClient::For(address, authkey);
+  auto client = internal::manager::ManagerClient::For(
+      address, authkey.empty() ? std::nullopt : std::optional<std::string>(std::move(authkey)));
   internal::manager::Request request;
   request.op = internal::manager::Op::kIncref;
   request.id = id;

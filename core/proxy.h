@@ -6,9 +6,12 @@
 //   multiproc::Process child(Work, numbers);  // the child's copy refers to the same list
 //
 // A proxy serializes as (address, authkey, object id, type) through the normal serializer, so it
-// travels as a Process argument, a Pool task argument or initarg, or inside another managed
-// object (a proxy stored in a managed list or dict keeps its object alive while stored there).
-// The authkey travels only inside such payloads, never on a command line.
+// travels as a Process argument, a Pool task argument or initarg, over a Connection or a Queue, or
+// inside another managed object (a proxy stored in a managed list or dict keeps its object alive
+// while stored there). As in CPython, the manager's authkey travels only to a child being started
+// (Process arguments, Pool initargs; never on a command line); anywhere else the key is left out
+// and the receiver uses the key it already has for that manager, or else its own
+// current_process().authkey, which a manager uses by default and children inherit.
 //
 // Reference counting: the copies of a proxy within one process share one reference on the
 // server; a proxy that arrives in another process (decoded) takes its own. When the last copy in
@@ -36,6 +39,7 @@
 #include "core/manager_errors.h"
 #include "core/managers/referent.h"
 #include "core/serialization.h"
+#include "core/starting_child.h"
 #include "core/timeout.h"
 #include "core/type_name.h"
 
@@ -122,7 +126,9 @@ class BaseProxy {
     if (collector != nullptr && collector->address == s.client->address()) {
       collector->ids.push_back(s.id);
     }
-    archive(s.client->address(), s.client->authkey(), s.id, s.type);
+    const std::string no_key;
+    archive(s.client->address(),
+            internal::StartingChild::InProgress() ? s.client->authkey() : no_key, s.id, s.type);
   }
   template <typename Archive>
   void load(Archive& archive) {
