@@ -150,6 +150,42 @@ TEST(Serialization, HugeDequeAndListSizePrefixesAreRefusedBeforeAllocating) {
   EXPECT_EQ(list, sent_list);
 }
 
+// An element that takes one byte on the wire and counts how many were ever made.
+struct CountedByte {
+  static inline int64_t made = 0;
+  CountedByte() { ++made; }
+  uint8_t value = 0;
+  template <typename Archive>
+  void serialize(Archive& archive) {
+    archive(value);
+  }
+};
+
+// A prefix the message's bytes could hold, one byte per element, but whose elements are much
+// larger in memory: the container grows as elements arrive instead of being sized by the prefix,
+// so a short message costs only the elements really in it (a 1 MiB prefix of 88-byte elements
+// once meant 88 MiB for a message of a few bytes).
+TEST(Serialization, ContainersGrowAsElementsArriveInsteadOfBySizePrefix) {
+  HandleTable handles;
+  std::string bytes = Encode(handles, std::vector<uint8_t>(1 << 20, 0));
+  const std::string header = bytes.substr(0, 9);  // endianness and the 1 Mi size prefix
+  const std::string ten_elements = header + std::string(10, '\0');
+  std::vector<CountedByte> vector;
+  std::deque<CountedByte> deque;
+  std::list<CountedByte> list;
+  auto made_by_a_failed_decode = [&](auto& container) {
+    CountedByte::made = 0;
+    EXPECT_THROW(Decode(ten_elements, handles, container), SerializationError);
+    return CountedByte::made;
+  };
+  EXPECT_LE(made_by_a_failed_decode(vector), 16);
+  EXPECT_LE(made_by_a_failed_decode(deque), 16);
+  EXPECT_LE(made_by_a_failed_decode(list), 16);
+  std::vector<CountedByte> whole;
+  Decode(bytes, handles, whole);
+  EXPECT_EQ(whole.size(), size_t{1} << 20) << "a prefix the bytes hold still decodes";
+}
+
 TEST(Serialization, ABoolByteOtherThanZeroOrOneIsASerializationError) {
   HandleTable handles;
   std::string bytes = Encode(handles, true, std::vector<bool>{false});
