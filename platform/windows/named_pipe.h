@@ -16,7 +16,8 @@ namespace multiproc::platform::windows {
 // A \\.\pipe\ name nobody else can predict.
 absl::StatusOr<std::wstring> UniquePipeName();
 
-// One server instance of the pipe `name`, refusing remote clients. `open_mode` is the access
+// One server instance of the pipe `name`, refusing remote clients and any user but this one
+// (and LocalSystem). `open_mode` is the access
 // (PIPE_ACCESS_*) plus, for the first instance, FILE_FLAG_FIRST_PIPE_INSTANCE.
 absl::StatusOr<OwnedHandle> CreatePipeInstance(const std::wstring& name, DWORD open_mode,
                                                DWORD max_instances);

@@ -17,6 +17,7 @@
 #include "platform/windows/errors.h"
 #include "platform/windows/named_pipe.h"
 #include "platform/windows/native_handle.h"
+#include "platform/windows/owner_only_security.h"
 #include "platform/windows/socket.h"
 #include "platform/windows/wide_strings.h"
 
@@ -91,13 +92,15 @@ absl::StatusOr<std::wstring> UniquePipeName() {
                                           pipes_created.fetch_add(1), "-", absl::Hex(random_bits)));
 }
 
-// No security attributes: not inheritable.
+// Not inheritable, and only this user (and LocalSystem) may open the pipe.
 absl::StatusOr<OwnedHandle> CreatePipeInstance(const std::wstring& name, DWORD open_mode,
                                                DWORD max_instances) {
+  absl::StatusOr<SECURITY_ATTRIBUTES*> owner_only = windows::OwnerOnlySecurity();
+  if (!owner_only.ok()) return owner_only.status();
   HANDLE server = CreateNamedPipeW(
       name.c_str(), open_mode | FILE_FLAG_OVERLAPPED,
       PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, max_instances,
-      kPipeBufferSize, kPipeBufferSize, /*nDefaultTimeOut=*/0, nullptr);
+      kPipeBufferSize, kPipeBufferSize, /*nDefaultTimeOut=*/0, *owner_only);
   if (server == INVALID_HANDLE_VALUE) return LastErrorStatus("CreateNamedPipeW");
   return OwnedHandle(ToNativeHandle(server));
 }

@@ -10,6 +10,13 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
+
+#ifdef _WIN32
+#include <windows.h>
+// After windows.h, which it needs.
+#include <aclapi.h>
+#endif
 
 #include "platform/listener.h"
 #include "platform/pipe.h"
@@ -156,6 +163,55 @@ TEST(Listener, TheDefaultUnixAddressIsAPrivateSocketRemovedOnClose) {
   EXPECT_FALSE(fs::exists(socket_path));
   EXPECT_FALSE(fs::exists(socket_path.parent_path()));
   EXPECT_THROW(listener.accept(), OSError);
+}
+
+#ifdef _WIN32
+// The SID of this process's user.
+std::vector<BYTE> CurrentUserSid() {
+  HANDLE token = nullptr;
+  EXPECT_TRUE(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token));
+  DWORD size = 0;
+  GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+  std::vector<BYTE> user(size);
+  EXPECT_TRUE(GetTokenInformation(token, TokenUser, user.data(), size, &size));
+  CloseHandle(token);
+  PSID sid = reinterpret_cast<TOKEN_USER*>(user.data())->User.Sid;
+  const BYTE* bytes = static_cast<const BYTE*>(sid);
+  return std::vector<BYTE>(bytes, bytes + GetLengthSid(sid));
+}
+#endif
+
+// The Windows counterpart of the 0600 socket in a 0700 directory: a listener's named pipe has a
+// DACL that lets in this user and LocalSystem, nobody else (no Everyone, no anonymous logon).
+TEST(Listener, ANamedPipeOpensOnlyToThisUserAndLocalSystem) {
+#ifndef _WIN32
+  GTEST_SKIP() << "named pipes are Windows'; on POSIX TheDefaultUnixAddressIsAPrivateSocket"
+                  "RemovedOnClose checks the 0600 socket and 0700 directory";
+#else
+  Listener listener;
+  std::wstring name(listener.address().begin(), listener.address().end());
+  PACL dacl = nullptr;
+  PSECURITY_DESCRIPTOR descriptor = nullptr;
+  ASSERT_EQ(GetNamedSecurityInfoW(name.c_str(), SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION,
+                                  nullptr, nullptr, &dacl, nullptr, &descriptor),
+            static_cast<DWORD>(ERROR_SUCCESS));
+  ASSERT_NE(dacl, nullptr) << "a null DACL lets everyone in";
+  std::vector<BYTE> user = CurrentUserSid();
+  bool user_allowed = false, system_allowed = false;
+  for (DWORD i = 0; i < dacl->AceCount; ++i) {
+    void* ace = nullptr;
+    ASSERT_TRUE(GetAce(dacl, i, &ace));
+    ASSERT_EQ(static_cast<ACE_HEADER*>(ace)->AceType, ACCESS_ALLOWED_ACE_TYPE);
+    PSID sid = &static_cast<ACCESS_ALLOWED_ACE*>(ace)->SidStart;
+    bool is_user = EqualSid(sid, user.data());
+    bool is_system = IsWellKnownSid(sid, WinLocalSystemSid);
+    EXPECT_TRUE(is_user || is_system) << "entry " << i << " lets in someone else";
+    user_allowed |= is_user;
+    system_allowed |= is_system;
+  }
+  EXPECT_TRUE(user_allowed && system_allowed);
+  LocalFree(descriptor);
+#endif
 }
 
 TEST(Listener, AnOversizedHandshakeMessageIsRefusedUnread) {
