@@ -100,6 +100,14 @@ bool Condition::WaiterDied(const Waiter& waiter) {
   return pid != platform::CurrentProcessId() && !platform::IsProcessAlive(pid);
 }
 
+size_t internal::ThreadsWaitingOn(const Condition& condition) {
+  size_t waiting = 0;
+  for (const Condition::Waiter& waiter : condition.waiters().InUse()) {
+    if (waiter.state.load() == kWaiting) ++waiting;
+  }
+  return waiting;
+}
+
 bool Condition::wait(Timeout timeout) {
   if (!lock_.IsMine()) throw AssertionError("must acquire() condition before using wait()");
   Waiter& me = Enlist();

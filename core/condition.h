@@ -34,6 +34,13 @@
 
 namespace multiproc {
 
+class Condition;
+namespace internal {
+// How many threads, in any process, are inside wait() on `condition` now: enlisted, so that a
+// notify from now on wakes them. For tests that must not notify before their waiters wait.
+size_t ThreadsWaitingOn(const Condition& condition);
+}  // namespace internal
+
 class Condition : public internal::LockOperations {
  public:
   // Threads of all processes together; each costs 16 bytes of shared memory, and scans cover
@@ -87,6 +94,7 @@ class Condition : public internal::LockOperations {
   struct Waiter;
   struct Waiters;
   friend class Barrier;  // builds a received Condition in place
+  friend size_t internal::ThreadsWaitingOn(const Condition& condition);
   struct Received {};
   explicit Condition(Received) {}  // lock_ is the user's Lock or RLock
   explicit Condition(internal::SemLock lock);

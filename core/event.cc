@@ -50,6 +50,8 @@ void Event::clear() {
   Flag(flag_).store(0);
 }
 
+size_t internal::ThreadsWaitingOn(const Event& event) { return ThreadsWaitingOn(event.condition_); }
+
 bool Event::wait(Timeout timeout) {
   std::lock_guard<Condition> hold(condition_);
   return condition_.wait_for([this] { return is_set(); }, timeout);

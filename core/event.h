@@ -24,6 +24,12 @@
 
 namespace multiproc {
 
+class Event;
+namespace internal {
+// How many threads, in any process, wait on `event` now (see ThreadsWaitingOn(Condition)).
+size_t ThreadsWaitingOn(const Event& event);
+}  // namespace internal
+
 class Event {
  public:
   Event();
@@ -42,6 +48,7 @@ class Event {
   static Event LoadFromArchive(internal::InputArchive& archive);
 
  private:
+  friend size_t internal::ThreadsWaitingOn(const Event& event);
   Event(Condition condition, internal::SharedBlock flag);
   Condition condition_;
   internal::SharedBlock flag_;  // a std::atomic<uint32_t>: 1 when set

@@ -47,7 +47,9 @@ TEST_P(EventConformance, SetWakesEveryWaitingChild) {
     children.back().start();
   }
   pipe.writer.reset();
-  absl::SleepFor(absl::Milliseconds(100));
+  // Set only once all three wait, so that set() wakes them rather than finding them late.
+  ASSERT_TRUE(testing::HoldsWithin([&] { return internal::ThreadsWaitingOn(event) == 3; },
+                                   absl::Seconds(20)));
   event.set();
   EXPECT_EQ(ReceiveAll(pipe.reader), "TTT");
   for (Process& child : children) {

@@ -204,7 +204,8 @@ TEST_P(QueueConformance, ItemsPutBeforeAndAfterTheConsumerStartsArriveInOrder) {
   Process consumer = MakeProcess(GetAndReport, queue, 5, std::move(pipe.writer));
   consumer.start();
   queue.put(3);
-  absl::SleepFor(absl::Milliseconds(50));
+  // 4 and 5 go in once the consumer has taken the first three: while it runs.
+  ASSERT_TRUE(testing::HoldsWithin([&] { return queue.empty(); }, absl::Seconds(20)));
   queue.put(4);
   queue.put(5);
   EXPECT_EQ(ReceiveAll(pipe.reader), "1,2,3,4,5");
