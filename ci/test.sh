@@ -11,13 +11,14 @@
 # pkg-config, and compiles each installed header alone), bench-quick (ci/bench.sh --quick on the
 # release build: every report row present, positive and self-checked), fuzz-smoke (ci/fuzz.sh:
 # every libFuzzer target for 15 s under ASan/UBSan, one per core), windows-wine (MinGW-w64 cross
-# build, the same ctest suite executed under Wine).
+# build, the same ctest suite executed under Wine), windows-stress (the crash matrix under Wine on
+# that build, 20 repetitions per case: tests/RELIABILITY.md's Wine column).
 # Exits non-zero if any cell fails or runs zero tests.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${MULTIPROC_BUILD_ROOT:-$ROOT/build}
 JOBS=${JOBS:-$(nproc)}
-ALL_CELLS=linux-release,linux-stress,linux-asan-ubsan,linux-tsan,consumer,bench-quick,fuzz-smoke,windows-wine
+ALL_CELLS=linux-release,linux-stress,linux-asan-ubsan,linux-tsan,consumer,bench-quick,fuzz-smoke,windows-wine,windows-stress
 CELLS=$ALL_CELLS
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,7 +31,7 @@ wants() { [[ ",$CELLS," == *",$1,"* ]]; }
 # Every package the chosen cells need, in one apt transaction (a later one could resolve
 # differently), after a simulated install of the union of all of them proves they go together.
 deps_flags=()
-wants windows-wine && deps_flags+=(--windows)
+{ wants windows-wine || wants windows-stress; } && deps_flags+=(--windows)
 wants bench-quick && deps_flags+=(--bench)
 "$ROOT/ci/install-deps.sh" --check || exit 1
 "$ROOT/ci/install-deps.sh" "${deps_flags[@]}" || exit 1
@@ -186,6 +187,19 @@ windows_cell() {
   record_cell windows-wine "$status" "$build/junit.xml" $((SECONDS - started))
 }
 
+# The crash matrix under Wine, on the windows-wine cell's MinGW build (built first if that cell
+# did not run): 20 repetitions per case, a shorter run than the 100 of the Linux cell.
+windows_stress_cell() {
+  local build=$BUILD_ROOT/windows-wine started=$SECONDS status=0
+  echo "=== cell windows-stress"
+  rm -f "$build/stress.xml"
+  [ -f "$build/build.ninja" ] || "$ROOT/ci/windows/run-tests.sh" "$build" -R '^$' >/dev/null 2>&1
+  MULTIPROC_CRASH_REPETITIONS=20 bash "$ROOT/ci/stress.sh" --windows "$build" \
+    --gtest_filter='*CrashMatrix*' >"$BUILD_ROOT/windows-stress.log" 2>&1 || status=$?
+  grep -E '^\[ *(OK|FAILED|SKIPPED) *\]|^\[crash matrix\]' "$BUILD_ROOT/windows-stress.log" | tail -20
+  record_cell windows-stress "$status" "$build/stress.xml" $((SECONDS - started))
+}
+
 mkdir -p "$BUILD_ROOT"
 # Sanitizer builds at -O1 with line tables only (-g1): what ASan and TSan ask for (stack traces
 # keep their file:line), and half the compile time of -O2 -g (54 s -> 27 s for the largest test
@@ -208,6 +222,7 @@ wants consumer && consumer_cell
 wants bench-quick && bench_cell
 wants fuzz-smoke && fuzz_cell
 wants windows-wine && windows_cell
+wants windows-stress && windows_stress_cell
 
 echo
 printf '%s\n' "${summaries[@]}"
