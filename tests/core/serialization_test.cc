@@ -150,40 +150,41 @@ TEST(Serialization, HugeDequeAndListSizePrefixesAreRefusedBeforeAllocating) {
   EXPECT_EQ(list, sent_list);
 }
 
-// An element that takes one byte on the wire and counts how many were ever made.
-struct CountedByte {
+// An element that takes eight bytes on the wire and counts how many were ever made.
+struct CountedWord {
   static inline int64_t made = 0;
-  CountedByte() { ++made; }
-  uint8_t value = 0;
+  CountedWord() { ++made; }
+  uint64_t value = 0;
   template <typename Archive>
   void serialize(Archive& archive) {
     archive(value);
   }
 };
 
-// A prefix the message's bytes could hold, one byte per element, but whose elements are much
-// larger in memory: the container grows as elements arrive instead of being sized by the prefix,
-// so a short message costs only the elements really in it (a 1 MiB prefix of 88-byte elements
-// once meant 88 MiB for a message of a few bytes).
+// A size prefix the message's bytes could hold at one byte per element, but whose elements take
+// eight: the container grows as elements arrive instead of being sized by the prefix, so the
+// message costs only the elements really in it (sized up front, a 1 MiB message of this kind made
+// a million elements before it failed; of elements of 30-90 bytes, 30-90 MiB).
 TEST(Serialization, ContainersGrowAsElementsArriveInsteadOfBySizePrefix) {
+  constexpr int64_t kPrefix = int64_t{1} << 20;
+  constexpr int64_t kReallyThere = kPrefix / sizeof(uint64_t);
   HandleTable handles;
-  std::string bytes = Encode(handles, std::vector<uint8_t>(1 << 20, 0));
-  const std::string header = bytes.substr(0, 9);  // endianness and the 1 Mi size prefix
-  const std::string ten_elements = header + std::string(10, '\0');
-  std::vector<CountedByte> vector;
-  std::deque<CountedByte> deque;
-  std::list<CountedByte> list;
+  const std::string short_of_its_prefix = Encode(handles, std::vector<uint8_t>(kPrefix, 0));
+  std::vector<CountedWord> vector;
+  std::deque<CountedWord> deque;
+  std::list<CountedWord> list;
   auto made_by_a_failed_decode = [&](auto& container) {
-    CountedByte::made = 0;
-    EXPECT_THROW(Decode(ten_elements, handles, container), SerializationError);
-    return CountedByte::made;
+    CountedWord::made = 0;
+    EXPECT_THROW(Decode(short_of_its_prefix, handles, container), SerializationError);
+    return CountedWord::made;
   };
-  EXPECT_LE(made_by_a_failed_decode(vector), 16);
-  EXPECT_LE(made_by_a_failed_decode(deque), 16);
-  EXPECT_LE(made_by_a_failed_decode(list), 16);
-  std::vector<CountedByte> whole;
-  Decode(bytes, handles, whole);
-  EXPECT_EQ(whole.size(), size_t{1} << 20) << "a prefix the bytes hold still decodes";
+  EXPECT_LE(made_by_a_failed_decode(vector), kReallyThere + 1);
+  EXPECT_LE(made_by_a_failed_decode(deque), kReallyThere + 1);
+  EXPECT_LE(made_by_a_failed_decode(list), kReallyThere + 1);
+  std::vector<CountedWord> whole;
+  Decode(Encode(handles, std::vector<uint64_t>(kReallyThere, 7)), handles, whole);
+  ASSERT_EQ(whole.size(), static_cast<size_t>(kReallyThere)) << "a prefix the bytes hold decodes";
+  EXPECT_EQ(whole.back().value, 7u);
 }
 
 TEST(Serialization, ABoolByteOtherThanZeroOrOneIsASerializationError) {
