@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "core/authentication.h"
 #include "core/listener.h"
 #include "core/manager_protocol.h"
 #include "platform/listener.h"
@@ -546,6 +547,67 @@ TEST_P(ManagerConformance, PeersThatFailTheHandshakeNeverStopTheServer) {
       dict.set(round, round);
     }
     EXPECT_EQ(dict.size(), 20u) << "at " << manager.address();
+  }
+}
+
+// Where a peer that holds the key can stop inside the handshake, then close: after reading the
+// server's challenge, after answering it, after challenging the server in turn.
+enum class HandshakeStop { kAfterTheChallenge, kAfterAnswering, kAfterChallengingBack };
+
+Connection ConnectRaw(const std::string& address) {
+  absl::StatusOr<platform::OwnedHandle> raw =
+      platform::ConnectTo(platform::AddressFamilyOf(address), address);
+  if (!raw.ok()) throw OSError(std::string(raw.status().message()));
+  return Connection::FromHandle(std::move(*raw), /*readable=*/true, /*writable=*/true);
+}
+
+void StopInsideTheHandshake(const std::string& address, const std::string& key,
+                            HandshakeStop stop) {
+  Connection peer = ConnectRaw(address);
+  if (stop == HandshakeStop::kAfterTheChallenge) {
+    (void)peer.recv_bytes();
+    return;
+  }
+  internal::AnswerChallenge(peer, key);
+  if (stop == HandshakeStop::kAfterChallengingBack) {
+    peer.send_bytes(std::string("#CHALLENGE#{sha256}") + std::string(40, 'x'));
+  }
+}
+
+// A key holder that answers the server's challenge, says so, and waits to be killed there.
+void AnswerThenWaitToBeKilled(std::string address, std::string key, Connection parent) {
+  Connection peer = ConnectRaw(address);
+  internal::AnswerChallenge(peer, key);
+  parent.send(std::string("answered"));
+  (void)parent.recv_bytes();  // never comes: the test kills this process
+}
+
+// Peers that stop at each step of the handshake, and key holders killed inside it (20 rounds
+// each), over the default family (a Unix socket, or a named pipe on Windows) and TCP: the server
+// serves on after every one.
+TEST_P(ManagerConformance, PeersThatStopInsideTheHandshakeNeverStopTheServer) {
+  for (const std::string& address : {std::string(), std::string("127.0.0.1:0")}) {
+    SyncManager manager(address, std::nullopt, GetParam());
+    manager.start();
+    auto dict = manager.dict<int, int>();
+    for (int round = 0; round < 20; ++round) {
+      for (HandshakeStop stop : {HandshakeStop::kAfterTheChallenge, HandshakeStop::kAfterAnswering,
+                                 HandshakeStop::kAfterChallengingBack}) {
+        StopInsideTheHandshake(manager.address(), manager.authkey(), stop);
+      }
+      dict.set(round, round);
+    }
+    for (int round = 0; round < 20; ++round) {
+      auto [to_holder, holder_end] = Pipe();
+      Process holder =
+          MakeProcess(AnswerThenWaitToBeKilled, manager.address(), manager.authkey(), holder_end);
+      holder.start();
+      ASSERT_EQ(to_holder.recv<std::string>(), "answered");
+      holder.kill();
+      holder.join();
+      dict.set(100 + round, round);
+    }
+    EXPECT_EQ(dict.size(), 40u) << "at " << manager.address();
   }
 }
 
