@@ -19,7 +19,10 @@ fi
 BUILD=${1:?usage: ci/stress.sh [--windows] BUILD_DIR [gtest args...]}
 shift
 cmake --build "$BUILD" --target stress_test >/dev/null || exit 1
-timeout 1800 "${RUN[@]}" "$BUILD/tests/stress_test$SUFFIX" --gtest_output=xml:"$BUILD/stress.xml" "$@" \
+# A Windows program needs the report's path in Windows form.
+XML=$BUILD/stress.xml
+[ -n "$SUFFIX" ] && XML=$(winepath -w "$XML" 2>/dev/null)
+timeout 1800 "${RUN[@]}" "$BUILD/tests/stress_test$SUFFIX" --gtest_output=xml:"$XML" "$@" \
   2>&1 | tee "$BUILD/stress.log"
 status=${PIPESTATUS[0]}
 # Under Wine a crashed process can still exit with status 0: its crash report decides (as in

@@ -192,8 +192,9 @@ TEST(Listener, ANamedPipeOpensOnlyToThisUserAndLocalSystem) {
   std::wstring name(listener.address().begin(), listener.address().end());
   PACL dacl = nullptr;
   PSECURITY_DESCRIPTOR descriptor = nullptr;
-  ASSERT_EQ(GetNamedSecurityInfoW(name.c_str(), SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION,
-                                  nullptr, nullptr, &dacl, nullptr, &descriptor),
+  // A pipe is named as a file (SE_FILE_OBJECT); SE_KERNEL_OBJECT names live elsewhere.
+  ASSERT_EQ(GetNamedSecurityInfoW(name.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr,
+                                  nullptr, &dacl, nullptr, &descriptor),
             static_cast<DWORD>(ERROR_SUCCESS));
   ASSERT_NE(dacl, nullptr) << "a null DACL lets everyone in";
   std::vector<BYTE> user = CurrentUserSid();
