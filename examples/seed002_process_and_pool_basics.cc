@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   // A finished child nobody joined is a zombie until active_children() or join() reaps it.
   multiproc::Process quick(Sleep, 0);
   quick.start();
-  absl::SleepFor(absl::Milliseconds(200));
+  multiproc::wait({quick.sentinel()});  // it has finished (wait does not reap it)
   bool reaped = multiproc::active_children().empty();
   std::cout << "un-joined finished child reaped by active_children(): " << reaped << "\n";
 
