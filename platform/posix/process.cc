@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,7 +21,6 @@
 #include <boost/process/extend.hpp>
 #include <boost/process/posix.hpp>
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,13 +30,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "platform/posix/descriptors.h"
 #include "platform/posix/launcher_thread.h"
 #include "platform/sanitizers.h"
 #include "platform/wait.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 namespace multiproc::platform {
 
@@ -91,7 +86,7 @@ class PassListedHandlesOnly : public boost::process::extend::handler {
 
   template <typename Executor>
   void on_exec_setup(Executor&) const {
-    MarkAllCloseOnExec();
+    SweepDescriptorsFrom(3, Sweep::kMarkCloseOnExec);
     for (NativeHandle handle : spec_.handles_to_pass) {
       ::fcntl(static_cast<int>(handle), F_SETFD, 0);
     }
@@ -99,16 +94,6 @@ class PassListedHandlesOnly : public boost::process::extend::handler {
   }
 
  private:
-  static void MarkAllCloseOnExec() {
-    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
-    // Kernels before 5.11: walk the descriptor table up to the limit.
-    rlimit limit{};
-    int highest = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < INT_MAX
-                      ? static_cast<int>(limit.rlim_cur)
-                      : 65536;
-    for (int fd = 3; fd < highest; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-  }
-
   const LaunchSpec& spec_;
   pid_t parent_;
 };
@@ -164,6 +149,16 @@ absl::StatusOr<ChildProcess> LaunchChoosingFork(const LaunchSpec& spec, Extra&&.
   }
 }
 
+// PR_SET_PDEATHSIG follows the forking thread: a child that must die with this process is forked
+// on a thread that lives as long as the process; any other is forked here.
+void ForkOnTheRightThread(bool kill_when_parent_dies, absl::FunctionRef<void()> fork) {
+  if (kill_when_parent_dies) {
+    RunOnLongLivedThread(fork);
+  } else {
+    fork();
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
@@ -175,11 +170,7 @@ absl::StatusOr<ChildProcess> Launch(const LaunchSpec& spec) {
       child = LaunchChoosingFork(spec);
     }
   };
-  if (spec.kill_when_parent_dies) {
-    RunOnLongLivedThread(launch);  // PR_SET_PDEATHSIG follows the forking thread
-  } else {
-    launch();
-  }
+  ForkOnTheRightThread(spec.kill_when_parent_dies, launch);
   return child;
 }
 
@@ -203,11 +194,7 @@ absl::StatusOr<ChildProcess> ForkAndRun(absl::FunctionRef<int()> child_main,
       RunForkChild(child_main);
     }
   };
-  if (kill_when_parent_dies) {
-    RunOnLongLivedThread(fork_child);  // PR_SET_PDEATHSIG follows the forking thread
-  } else {
-    fork_child();
-  }
+  ForkOnTheRightThread(kill_when_parent_dies, fork_child);
   if (pid < 0) return absl::ErrnoToStatus(fork_error, "fork");
   return WatchChild(pid);
 }

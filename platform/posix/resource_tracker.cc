@@ -10,15 +10,12 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -27,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "platform/posix/descriptors.h"
 #include "platform/process.h"
 
 namespace multiproc::platform {
@@ -97,13 +95,7 @@ void ApplyRecord(absl::string_view record, std::vector<TrackedName>& tracked) {
 // pipe end it kept open would keep the pipe's reader waiting for end-of-stream.
 void KeepOnlyConnection(int connection) {
   if (connection != 0) ::dup2(connection, 0);
-  if (::syscall(SYS_close_range, 1U, ~0U, 0U) == 0) return;
-  // Kernels before 5.11: walk the descriptor table up to the limit.
-  rlimit limit{};
-  int highest = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < INT_MAX
-                    ? static_cast<int>(limit.rlim_cur)
-                    : 65536;
-  for (int fd = 1; fd < highest; ++fd) ::close(fd);
+  SweepDescriptorsFrom(1, Sweep::kClose);
 }
 
 // Runs in a fork of a possibly multi-threaded process: system calls and malloc (which glibc makes
