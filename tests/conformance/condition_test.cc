@@ -22,15 +22,12 @@ class ConditionConformance : public testing::StartMethodTest {
  protected:
   // Polls `value` (read under the condition's lock) until it reaches `expected`.
   static bool WaitUntilCount(Condition& condition, const Value<int>& value, int expected) {
-    absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < deadline) {
-      {
-        std::lock_guard<Condition> hold(condition);
-        if (value.get_obj().get() == expected) return true;
-      }
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    return false;
+    return testing::HoldsWithin(
+        [&] {
+          std::lock_guard<Condition> hold(condition);
+          return value.get_obj().get() == expected;
+        },
+        absl::Seconds(20));
   }
 };
 MULTIPROC_FOR_EVERY_START_METHOD(ConditionConformance);

@@ -26,12 +26,17 @@ namespace {
 
 class ManagerConformance : public testing::StartMethodTest {
  protected:
-  SyncManager StartManager() {
-    SyncManager manager("", std::nullopt, GetParam());
+  // A manager at `address`: "" for a private address of the default family, "127.0.0.1:0" for TCP.
+  SyncManager StartManager(const std::string& address = "") {
+    SyncManager manager(address, std::nullopt, GetParam());
     manager.start();
     return manager;
   }
 };
+
+// An address of each family a manager serves on: the default (a Unix socket, or a named pipe on
+// Windows) and TCP.
+const std::string kAddressOfEachFamily[] = {"", "127.0.0.1:0"};
 MULTIPROC_FOR_EVERY_START_METHOD(ManagerConformance);
 
 // Seed 003's func: append i three times to the shared list, each time under the shared lock.
@@ -538,9 +543,8 @@ void MisbehaveAt(const std::string& address, int round) {
 }
 
 TEST_P(ManagerConformance, PeersThatFailTheHandshakeNeverStopTheServer) {
-  for (const std::string& address : {std::string(), std::string("127.0.0.1:0")}) {
-    SyncManager manager(address, std::nullopt, GetParam());
-    manager.start();
+  for (const std::string& address : kAddressOfEachFamily) {
+    SyncManager manager = StartManager(address);
     auto dict = manager.dict<int, int>();
     for (int round = 0; round < 20; ++round) {
       MisbehaveAt(manager.address(), round);
@@ -586,9 +590,8 @@ void AnswerThenWaitToBeKilled(std::string address, std::string key, Connection p
 // each), over the default family (a Unix socket, or a named pipe on Windows) and TCP: the server
 // serves on after every one.
 TEST_P(ManagerConformance, PeersThatStopInsideTheHandshakeNeverStopTheServer) {
-  for (const std::string& address : {std::string(), std::string("127.0.0.1:0")}) {
-    SyncManager manager(address, std::nullopt, GetParam());
-    manager.start();
+  for (const std::string& address : kAddressOfEachFamily) {
+    SyncManager manager = StartManager(address);
     auto dict = manager.dict<int, int>();
     for (int round = 0; round < 20; ++round) {
       for (HandshakeStop stop : {HandshakeStop::kAfterTheChallenge, HandshakeStop::kAfterAnswering,
